@@ -1,0 +1,129 @@
+//! The consumer: manual acks, sent only after the handler's transaction is committed and flushed;
+//! an idempotent inbox so a redelivery changes nothing; permanent failures (undecodable, unknown
+//! type or version, refused by the handler) rejected without requeue, into the dead-letter queue,
+//! while consuming goes on.
+
+use crate::store::{Store, Tx, TxResult, TransactError};
+use crate::BusError;
+use futures_util::StreamExt;
+use lapin::Consumer;
+use lapin::message::Delivery;
+use lapin::options::{BasicAckOptions, BasicNackOptions, BasicRejectOptions};
+use rrm_contracts::{Envelope, Event};
+use std::sync::Arc;
+use tracing::{Instrument, debug, error, info_span, warn};
+
+/// Why a handler did not handle an event.
+#[derive(Debug, thiserror::Error)]
+pub enum HandleError {
+    /// The event can never be handled as it is: dead-letter it.
+    #[error("permanent: {0}")]
+    Permanent(String),
+    /// Something outside the event failed; the broker redelivers it (up to the delivery limit).
+    #[error("transient: {0}")]
+    Transient(String),
+}
+
+/// A service's reaction to the events it consumes.
+///
+/// `handle` runs inside the same sled transaction that records the event as handled, so its
+/// state changes, the events it emits (`tx.emit`) and the inbox entry commit together. It may run
+/// more than once on a transaction conflict: no side effects outside `tx` (schedule e-mails and
+/// API calls as records that a worker drives).
+pub trait Handler: Send + Sync + 'static {
+    fn handle(&self, tx: &Tx<'_>, envelope: &Envelope, event: &Event) -> TxResult<(), HandleError>;
+}
+
+/// What became of one delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Handled,
+    Duplicate,
+    DeadLettered,
+    Retried,
+}
+
+/// Handles one message body: decode, handle in a transaction with the inbox, flush.
+pub async fn process(store: &Store, handler: &dyn Handler, body: &[u8]) -> Result<Outcome, BusError> {
+    let envelope = match Envelope::from_bytes(body) {
+        Ok(envelope) => envelope,
+        Err(e) => {
+            warn!(error = %e, "undecodable message; dead-lettering");
+            return Ok(Outcome::DeadLettered);
+        }
+    };
+    let span = info_span!(
+        "event",
+        event_id = %envelope.id,
+        event_type = %envelope.event_type,
+        correlation_id = %envelope.correlation_id.map(|c| c.to_string()).unwrap_or_default(),
+    );
+    async {
+        let event = match envelope.decode() {
+            Ok(event) => event,
+            Err(e) => {
+                warn!(error = %e, "event this build cannot read; dead-lettering");
+                return Ok(Outcome::DeadLettered);
+            }
+        };
+        let result = store.transact(|tx| {
+            if !tx.mark_handled(envelope.id)? {
+                return Ok(Outcome::Duplicate);
+            }
+            handler.handle(tx, &envelope, &event)?;
+            Ok(Outcome::Handled)
+        });
+        match result {
+            Ok(outcome) => {
+                store.flush().await?;
+                debug!(?outcome, "event processed");
+                Ok(outcome)
+            }
+            Err(TransactError::Abort(HandleError::Permanent(reason))) => {
+                warn!(%reason, "handler refused the event; dead-lettering");
+                Ok(Outcome::DeadLettered)
+            }
+            Err(TransactError::Abort(HandleError::Transient(reason))) => {
+                warn!(%reason, "handler failed; the broker will redeliver");
+                Ok(Outcome::Retried)
+            }
+            Err(TransactError::Storage(e)) => Err(BusError::Store(e.into())),
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+/// Consumes until the channel fails or the stream ends.
+pub(crate) async fn run(store: Store, handler: Arc<dyn Handler>, mut consumer: Consumer) -> Result<(), BusError> {
+    while let Some(delivery) = consumer.next().await {
+        let delivery: Delivery = delivery?;
+        let outcome = match process(&store, handler.as_ref(), &delivery.data).await {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                // Our own storage failed: let the broker redeliver rather than lose the event.
+                error!(error = %e, "could not record an event; requeueing it");
+                Outcome::Retried
+            }
+        };
+        metrics::counter!("rrm_events_consumed_total", "outcome" => format!("{outcome:?}")).increment(1);
+        match outcome {
+            Outcome::Handled | Outcome::Duplicate => {
+                delivery.ack(BasicAckOptions::default()).await?;
+            }
+            Outcome::DeadLettered => {
+                delivery.reject(BasicRejectOptions { requeue: false }).await?;
+            }
+            Outcome::Retried => {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                delivery
+                    .nack(BasicNackOptions {
+                        requeue: true,
+                        ..Default::default()
+                    })
+                    .await?;
+            }
+        }
+    }
+    Err(BusError::Protocol("consumer stream ended".into()))
+}

@@ -1,0 +1,166 @@
+//! rrm's RabbitMQ bus.
+//!
+//! # Layout
+//! - [`store`]: the service's sled database with the transactional **outbox** and idempotent
+//!   **inbox** built in — the only way a service writes state.
+//! - [`topology`]: exchanges and the service's quorum queue with delivery limit and
+//!   at-least-once dead-lettering, declared at every connection.
+//! - [`relay`]: publishes the outbox with publisher confirms and `mandatory`.
+//! - [`consumer`]: manual acks after commit, inbox dedup, dead-lettering of poison messages.
+//! - [`run`] (this file): the supervisor that connects, wires the three together and, when the
+//!   broker goes away, marks the service not-ready and reconnects with backoff.
+//!
+//! lapin 4's automatic recovery is deliberately not used (see its issue #450): on any connection
+//! or channel error the supervisor drops everything and builds a fresh connection, topology, QoS
+//! and confirm mode. Nothing is lost doing so: unpublished events wait in the outbox, unacked
+//! deliveries are redelivered and deduplicated by the inbox.
+
+pub mod consumer;
+mod relay;
+pub mod store;
+pub mod topology;
+
+pub use consumer::{HandleError, Handler, Outcome};
+pub use store::{Store, StoreError, TransactError, Tx, TxResult, abort};
+pub use topology::Topology;
+
+use backon::BackoffBuilder;
+use futures_util::StreamExt;
+use lapin::options::{BasicConsumeOptions, BasicQosOptions, ConfirmSelectOptions};
+use lapin::types::FieldTable;
+use lapin::{Connection, ConnectionProperties};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+#[derive(Debug, thiserror::Error)]
+pub enum BusError {
+    #[error("broker: {0}")]
+    Amqp(#[from] lapin::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("protocol: {0}")]
+    Protocol(String),
+}
+
+/// Whether the service is connected to the broker with its topology declared. Shared with
+/// `/readyz`.
+#[derive(Clone, Default)]
+pub struct Readiness(Arc<AtomicBool>);
+
+impl Readiness {
+    pub fn is_ready(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn set(&self, ready: bool) {
+        self.0.store(ready, Ordering::Relaxed);
+    }
+}
+
+/// How to reach the broker and behave on it.
+#[derive(Debug, Clone)]
+pub struct BusConfig {
+    /// `amqp://user:pass@host:port/vhost`.
+    pub url: String,
+    pub topology: Topology,
+    /// Unacked deliveries in flight (low hundreds; never unlimited).
+    pub prefetch: u16,
+    /// Longest wait between reconnection attempts.
+    pub max_backoff: Duration,
+}
+
+/// Runs the bus until `shutdown` is cancelled: connect, declare, relay the outbox and consume;
+/// on failure mark not-ready and reconnect with exponential backoff.
+pub async fn run(
+    config: BusConfig,
+    store: Store,
+    handler: Arc<dyn Handler>,
+    ready: Readiness,
+    shutdown: CancellationToken,
+) {
+    let new_backoff = || {
+        backon::ExponentialBuilder::default()
+            .with_min_delay(Duration::from_millis(100))
+            .with_max_delay(config.max_backoff)
+            .with_jitter()
+            .without_max_times()
+            .build()
+    };
+    let mut backoff = new_backoff();
+    loop {
+        let session = serve(&config, &store, &handler, &ready, &shutdown);
+        let result = tokio::select! {
+            r = session => r,
+            () = shutdown.cancelled() => Ok(()),
+        };
+        ready.set(false);
+        match result {
+            Ok(()) if shutdown.is_cancelled() => return,
+            Ok(()) => backoff = new_backoff(),
+            Err(e) => warn!(error = %e, "bus connection lost; reconnecting"),
+        }
+        let delay = backoff.next().unwrap_or(config.max_backoff);
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            () = shutdown.cancelled() => return,
+        }
+    }
+}
+
+/// One connection's life. Returns `Err` when anything on it fails.
+async fn serve(
+    config: &BusConfig,
+    store: &Store,
+    handler: &Arc<dyn Handler>,
+    ready: &Readiness,
+    shutdown: &CancellationToken,
+) -> Result<(), BusError> {
+    let service = &config.topology.service;
+    let properties = ConnectionProperties::default().with_connection_name(format!("rrm-{service}").into());
+    let connection = Connection::connect(&config.url, properties).await?;
+    let mut events = connection.events_listener();
+
+    let setup = connection.create_channel().await?;
+    config.topology.declare(&setup).await?;
+
+    let publish = connection.create_channel().await?;
+    publish.confirm_select(ConfirmSelectOptions::default()).await?;
+
+    let consume = connection.create_channel().await?;
+    consume.basic_qos(config.prefetch, BasicQosOptions::default()).await?;
+    let consumer = consume
+        .basic_consume(
+            config.topology.queue().into(),
+            format!("rrm-{service}").into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+
+    ready.set(true);
+    info!(queue = %config.topology.queue(), "connected to the broker");
+
+    let watch_connection = async {
+        while let Some(event) = events.next().await {
+            if let lapin::Event::Error(e) = event {
+                return Err(BusError::Amqp(e));
+            }
+        }
+        Err(BusError::Protocol("connection event stream ended".into()))
+    };
+
+    let result = tokio::select! {
+        r = relay::run(store.clone(), publish) => r,
+        r = consumer::run(store.clone(), handler.clone(), consumer) => r,
+        r = watch_connection => r,
+        () = shutdown.cancelled() => Ok(()),
+    };
+    ready.set(false);
+    if result.is_ok() {
+        let _ = connection.close(200, "service shutting down".into()).await;
+    }
+    result
+}

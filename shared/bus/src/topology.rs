@@ -1,0 +1,121 @@
+//! The broker topology, declared idempotently by every service at each (re)connection.
+//!
+//! - one durable **topic** exchange for events, routing key = event type;
+//! - per service, one durable **quorum** queue bound to the event types it consumes, with an
+//!   explicit delivery limit (quorum queues on RabbitMQ 3.x have none by default, so a poison
+//!   message would loop forever) and **at-least-once** dead-lettering (which RabbitMQ only offers
+//!   together with `x-overflow=reject-publish`);
+//! - a direct dead-letter exchange routing each service's rejects, by service name, into that
+//!   service's own dead-letter queue.
+//!
+//! `deploy/rabbitmq/definitions.json` describes the same topology for operators.
+
+use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::types::{AMQPValue, FieldTable};
+use lapin::{Channel, ExchangeKind};
+
+/// The topic exchange all events are published to.
+pub const EVENTS_EXCHANGE: &str = "rrm.events";
+/// The exchange rejected and over-delivered messages are dead-lettered to.
+pub const DEAD_LETTER_EXCHANGE: &str = "rrm.dead-letter";
+
+/// What one service needs declared.
+#[derive(Debug, Clone)]
+pub struct Topology {
+    /// Service name: `intake`, `roster`, … Names its queues.
+    pub service: String,
+    /// Routing keys (event types, or `#`) the service's queue is bound to.
+    pub bindings: Vec<String>,
+    /// Deliveries of one message before the broker dead-letters it.
+    pub delivery_limit: u32,
+}
+
+impl Topology {
+    /// The service's work queue.
+    pub fn queue(&self) -> String {
+        queue_name(&self.service)
+    }
+
+    /// The service's dead-letter queue.
+    pub fn dead_letter_queue(&self) -> String {
+        dead_letter_queue_name(&self.service)
+    }
+
+    /// Declares exchanges, queues and bindings. Safe to call again: declarations with the same
+    /// arguments are no-ops on the broker.
+    pub async fn declare(&self, channel: &Channel) -> Result<(), lapin::Error> {
+        let durable = ExchangeDeclareOptions {
+            durable: true,
+            ..Default::default()
+        };
+        channel
+            .exchange_declare(EVENTS_EXCHANGE.into(), ExchangeKind::Topic, durable, FieldTable::default())
+            .await?;
+        channel
+            .exchange_declare(DEAD_LETTER_EXCHANGE.into(), ExchangeKind::Direct, durable, FieldTable::default())
+            .await?;
+
+        let queue_options = QueueDeclareOptions {
+            durable: true,
+            ..Default::default()
+        };
+        let dead = self.dead_letter_queue();
+        channel
+            .queue_declare(dead.as_str().into(), queue_options, dead_letter_queue_arguments())
+            .await?;
+        channel
+            .queue_bind(
+                dead.as_str().into(),
+                DEAD_LETTER_EXCHANGE.into(),
+                self.service.as_str().into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
+
+        let queue = self.queue();
+        channel
+            .queue_declare(queue.as_str().into(), queue_options, self.work_queue_arguments())
+            .await?;
+        for key in &self.bindings {
+            channel
+                .queue_bind(
+                    queue.as_str().into(),
+                    EVENTS_EXCHANGE.into(),
+                    key.as_str().into(),
+                    QueueBindOptions::default(),
+                    FieldTable::default(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    fn work_queue_arguments(&self) -> FieldTable {
+        let mut args = FieldTable::default();
+        args.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
+        args.insert(
+            "x-delivery-limit".into(),
+            AMQPValue::LongInt(i32::try_from(self.delivery_limit).unwrap_or(i32::MAX)),
+        );
+        args.insert("x-dead-letter-exchange".into(), AMQPValue::LongString(DEAD_LETTER_EXCHANGE.into()));
+        args.insert("x-dead-letter-routing-key".into(), AMQPValue::LongString(self.service.as_str().into()));
+        args.insert("x-dead-letter-strategy".into(), AMQPValue::LongString("at-least-once".into()));
+        args.insert("x-overflow".into(), AMQPValue::LongString("reject-publish".into()));
+        args
+    }
+}
+
+fn dead_letter_queue_arguments() -> FieldTable {
+    let mut args = FieldTable::default();
+    args.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
+    args
+}
+
+pub fn queue_name(service: &str) -> String {
+    format!("rrm.{service}")
+}
+
+pub fn dead_letter_queue_name(service: &str) -> String {
+    format!("rrm.{service}.dead-letter")
+}

@@ -1,0 +1,435 @@
+//! Wire types of rrm's events.
+//!
+//! # Layout
+//! - [`Envelope`]: the versioned JSON envelope every message travels in.
+//! - [`Event`]: the typed union of all v1 payloads; [`EventType`] names them (and is the routing key).
+//! - [`values`]: small parsed values shared by payloads (language codes, e-mail addresses).
+//!
+//! See this crate's README for how a schema evolves.
+
+pub mod values;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub use values::{EmailAddress, LanguageCode, ValueError};
+
+/// The schema version every payload in this crate is written at.
+pub const SCHEMA_VERSION: u16 = 1;
+
+/// The envelope every event travels in on the bus.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Envelope {
+    /// UUIDv7: unique per event and roughly time-ordered; consumers deduplicate on it.
+    pub id: Uuid,
+    /// The event type, e.g. `alert.raised`; also the routing key.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub schema_version: u16,
+    pub occurred_at: DateTime<Utc>,
+    /// The service that emitted the event.
+    pub producer: String,
+    /// The alert this event belongs to; `None` for events outside any alert (credentials).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<Uuid>,
+    /// The event that caused this one, when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub causation_id: Option<Uuid>,
+    pub payload: serde_json::Value,
+}
+
+/// Why a message could not be turned into an [`Event`]. All three are permanent: the message goes
+/// to the dead-letter queue and is never retried as it is.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("message is not a valid envelope: {0}")]
+    Malformed(#[source] serde_json::Error),
+    #[error("unknown event type {0:?}")]
+    UnknownType(String),
+    #[error("unsupported schema version {version} for {event_type}")]
+    UnsupportedVersion { event_type: String, version: u16 },
+    #[error("payload of {event_type} does not match its schema: {source}")]
+    BadPayload {
+        event_type: String,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+impl Envelope {
+    /// Wraps `event` in a new envelope with a fresh UUIDv7 and the current time.
+    pub fn new(
+        event: &Event,
+        producer: &str,
+        correlation_id: Option<Uuid>,
+        causation_id: Option<Uuid>,
+    ) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            event_type: event.event_type().as_str().to_owned(),
+            schema_version: SCHEMA_VERSION,
+            occurred_at: Utc::now(),
+            producer: producer.to_owned(),
+            correlation_id,
+            causation_id,
+            payload: event.payload_json(),
+        }
+    }
+
+    /// A new envelope caused by `self`: same correlation id, `causation_id = self.id`.
+    pub fn caused(&self, event: &Event, producer: &str) -> Self {
+        Self::new(event, producer, self.correlation_id, Some(self.id))
+    }
+
+    /// Parses raw message bytes into an envelope (not yet the typed payload).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        serde_json::from_slice(bytes).map_err(DecodeError::Malformed)
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        // An envelope is plain data (strings, numbers, a JSON value): serialising it cannot fail.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// The typed payload, checked against the type and schema version this build understands.
+    pub fn decode(&self) -> Result<Event, DecodeError> {
+        let Some(kind) = EventType::parse(&self.event_type) else {
+            return Err(DecodeError::UnknownType(self.event_type.clone()));
+        };
+        if self.schema_version != SCHEMA_VERSION {
+            return Err(DecodeError::UnsupportedVersion {
+                event_type: self.event_type.clone(),
+                version: self.schema_version,
+            });
+        }
+        Event::from_payload(kind, self.payload.clone()).map_err(|source| DecodeError::BadPayload {
+            event_type: self.event_type.clone(),
+            source,
+        })
+    }
+}
+
+macro_rules! events {
+    ($( $variant:ident ( $payload:ident ) = $name:literal ),+ $(,)?) => {
+        /// Every event type; its string form is the routing key.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum EventType { $( $variant ),+ }
+
+        impl EventType {
+            pub const ALL: &'static [EventType] = &[ $( EventType::$variant ),+ ];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $( EventType::$variant => $name ),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $( $name => Some(EventType::$variant), )+ _ => None }
+            }
+        }
+
+        /// A typed event payload.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        pub enum Event { $( $variant($payload) ),+ }
+
+        impl Event {
+            pub fn event_type(&self) -> EventType {
+                match self { $( Event::$variant(_) => EventType::$variant ),+ }
+            }
+
+            fn payload_json(&self) -> serde_json::Value {
+                // Payloads are plain data: serialising them cannot fail.
+                match self { $( Event::$variant(p) => serde_json::to_value(p).unwrap_or_default() ),+ }
+            }
+
+            fn from_payload(kind: EventType, value: serde_json::Value) -> Result<Self, serde_json::Error> {
+                Ok(match kind { $( EventType::$variant => Event::$variant(serde_json::from_value(value)?) ),+ })
+            }
+        }
+    };
+}
+
+events! {
+    AlertRaised(AlertRaised) = "alert.raised",
+    AlertCancelled(AlertCancelled) = "alert.cancelled",
+    CoordinatorTokenIssued(CoordinatorTokenIssued) = "coordinator.token_issued",
+    CoordinatorTokenRevoked(CoordinatorTokenRevoked) = "coordinator.token_revoked",
+    PanelMobilized(PanelMobilized) = "panel.mobilized",
+    MemberResponded(MemberResponded) = "member.responded",
+    PanelFormed(PanelFormed) = "panel.formed",
+    DraftVersionCreated(DraftVersionCreated) = "draft.version_created",
+    SignatureRecorded(SignatureRecorded) = "signature.recorded",
+    OpedApproved(OpedApproved) = "oped.approved",
+    OpedCorrected(OpedCorrected) = "oped.corrected",
+    OpedWithdrawn(OpedWithdrawn) = "oped.withdrawn",
+    TranslationCompleted(TranslationCompleted) = "translation.completed",
+    DistributionCompleted(DistributionCompleted) = "distribution.completed",
+}
+
+impl std::fmt::Display for EventType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+/// A coordinator raised an alert about an event that threatens to polarise societies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertRaised {
+    pub alert_id: Uuid,
+    pub title: String,
+    pub summary: String,
+    pub regions: Vec<String>,
+    pub topics: Vec<String>,
+    pub severity: Severity,
+    /// Languages the op-eds must reach editors in.
+    pub languages: Vec<LanguageCode>,
+    /// When the op-eds must be in editors' inboxes.
+    pub deadline: DateTime<Utc>,
+    /// Name of the coordinator (credential) who raised it.
+    pub raised_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertCancelled {
+    pub alert_id: Uuid,
+    pub reason: String,
+}
+
+/// A coordinator credential exists; every service stores the hash to authenticate locally.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoordinatorTokenIssued {
+    pub token_id: Uuid,
+    /// Who holds it (shown in timelines as the actor).
+    pub name: String,
+    /// Lower-case hex SHA-256 of the bearer token; the token itself never travels.
+    pub token_sha256: String,
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoordinatorTokenRevoked {
+    pub token_id: Uuid,
+}
+
+/// A member of the network as events carry them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PanelMember {
+    pub member_id: Uuid,
+    pub name: String,
+    pub email: EmailAddress,
+    /// The cultural, religious or national line the member writes from.
+    pub line: String,
+}
+
+/// Members were invited to write on an alert.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PanelMobilized {
+    pub alert_id: Uuid,
+    pub panel_id: Uuid,
+    pub invited: Vec<PanelMember>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberResponded {
+    pub alert_id: Uuid,
+    pub panel_id: Uuid,
+    pub member_id: Uuid,
+    pub accepted: bool,
+}
+
+/// Enough members accepted, across at least two lines: they are the authors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PanelFormed {
+    pub alert_id: Uuid,
+    pub panel_id: Uuid,
+    pub title: String,
+    pub summary: String,
+    pub languages: Vec<LanguageCode>,
+    pub deadline: DateTime<Utc>,
+    pub authors: Vec<PanelMember>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DraftVersionCreated {
+    pub alert_id: Uuid,
+    pub draft_id: Uuid,
+    /// Lower-case hex SHA-256 of the version's text; identifies the version.
+    pub version_hash: String,
+    /// The author who saved it; `None` when a coordinator did.
+    pub author_id: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignatureRecorded {
+    pub alert_id: Uuid,
+    pub draft_id: Uuid,
+    pub version_hash: String,
+    pub member_id: Uuid,
+}
+
+/// A signatory as printed under an op-ed. Names are never translated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Signatory {
+    pub member_id: Uuid,
+    pub name: String,
+    pub line: String,
+    pub signed_at: DateTime<Utc>,
+}
+
+/// Every author signed the same version: the op-ed is final in its source language.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpedApproved {
+    pub alert_id: Uuid,
+    pub oped_id: Uuid,
+    pub title: String,
+    /// Markdown body as signed.
+    pub body: String,
+    pub source_language: LanguageCode,
+    pub target_languages: Vec<LanguageCode>,
+    /// SHA-256 of the signed text (see drafting's version hashing).
+    pub version_hash: String,
+    pub signatories: Vec<Signatory>,
+    /// Not to be published before this time.
+    #[serde(default)]
+    pub embargo_until: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpedCorrected {
+    pub alert_id: Uuid,
+    pub oped_id: Uuid,
+    pub title: String,
+    pub body: String,
+    pub version_hash: String,
+    /// What changed, for editors.
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpedWithdrawn {
+    pub alert_id: Uuid,
+    pub oped_id: Uuid,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TranslationMethod {
+    /// The op-ed's own language: no translation needed.
+    Source,
+    Machine,
+    Human,
+    MachineReviewed,
+}
+
+/// One language of an op-ed is ready for editors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TranslationCompleted {
+    pub alert_id: Uuid,
+    pub oped_id: Uuid,
+    pub language: LanguageCode,
+    pub title: String,
+    pub body: String,
+    /// Hash of the signed source version this translation was made from.
+    pub source_version_hash: String,
+    pub signatories: Vec<Signatory>,
+    pub method: TranslationMethod,
+    #[serde(default)]
+    pub embargo_until: Option<DateTime<Utc>>,
+}
+
+/// Every editor of one language was sent the op-ed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DistributionCompleted {
+    pub alert_id: Uuid,
+    pub oped_id: Uuid,
+    pub language: LanguageCode,
+    pub recipients: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample_alert() -> Event {
+        Event::AlertRaised(AlertRaised {
+            alert_id: Uuid::now_v7(),
+            title: "Burning of a holy book".into(),
+            summary: "Protests spread".into(),
+            regions: vec!["europe".into()],
+            topics: vec!["religion".into()],
+            severity: Severity::High,
+            languages: vec![LanguageCode::parse("en").unwrap(), LanguageCode::parse("ar").unwrap()],
+            deadline: Utc::now(),
+            raised_by: "coordinator".into(),
+        })
+    }
+
+    #[test]
+    fn an_envelope_survives_a_round_trip_through_json() {
+        let event = sample_alert();
+        let envelope = Envelope::new(&event, "intake", Some(Uuid::now_v7()), None);
+
+        let back = Envelope::from_bytes(&envelope.to_bytes()).unwrap();
+
+        assert_eq!(back, envelope);
+        assert_eq!(back.decode().unwrap(), event);
+        assert_eq!(back.event_type, "alert.raised");
+    }
+
+    #[test]
+    fn every_event_type_round_trips_its_name() {
+        for kind in EventType::ALL {
+            assert_eq!(EventType::parse(kind.as_str()), Some(*kind));
+        }
+        assert_eq!(EventType::ALL.len(), 14);
+    }
+
+    #[test]
+    fn an_unknown_type_is_refused_not_guessed() {
+        let mut envelope = Envelope::new(&sample_alert(), "intake", None, None);
+        envelope.event_type = "alert.exploded".into();
+        assert!(matches!(envelope.decode(), Err(DecodeError::UnknownType(_))));
+    }
+
+    #[test]
+    fn a_future_schema_version_is_refused() {
+        let mut envelope = Envelope::new(&sample_alert(), "intake", None, None);
+        envelope.schema_version = 2;
+        assert!(matches!(envelope.decode(), Err(DecodeError::UnsupportedVersion { version: 2, .. })));
+    }
+
+    #[test]
+    fn a_payload_that_does_not_match_its_type_is_refused() {
+        let mut envelope = Envelope::new(&sample_alert(), "intake", None, None);
+        envelope.payload = serde_json::json!({"alert_id": "not a uuid"});
+        assert!(matches!(envelope.decode(), Err(DecodeError::BadPayload { .. })));
+    }
+
+    #[test]
+    fn garbage_bytes_are_malformed() {
+        assert!(matches!(Envelope::from_bytes(b"\xff not json"), Err(DecodeError::Malformed(_))));
+    }
+
+    #[test]
+    fn the_envelope_is_written_with_the_documented_field_names() {
+        let envelope = Envelope::new(&sample_alert(), "intake", Some(Uuid::now_v7()), Some(Uuid::now_v7()));
+        let json = serde_json::to_value(&envelope).unwrap();
+        for field in ["id", "type", "schema_version", "occurred_at", "producer", "correlation_id", "causation_id", "payload"] {
+            assert!(json.get(field).is_some(), "missing {field}");
+        }
+        assert_eq!(envelope.id.get_version_num(), 7);
+    }
+}
