@@ -1,0 +1,188 @@
+//! Server-rendered pages and e-mail bodies.
+//!
+//! Two handlebars registries: `html` escapes everything in `{{ }}` (pages and HTML e-mail; never
+//! use `{{{ }}}` with user text), `text` does not escape (plain-text e-mail), and its output for
+//! subjects goes through [`crate::mail::one_line`]. Every page shares one layout and is sent with
+//! headers that keep the token in its URL from leaking (`Referrer-Policy: no-referrer`) and keep
+//! scanners and caches from storing it.
+
+use anyhow::Context;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use handlebars::Handlebars;
+use serde::Serialize;
+use serde_json::json;
+
+const LAYOUT: &str = r#"<!doctype html>
+<html lang="{{lang}}" dir="{{dir}}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<title>{{title}} · rrm</title>
+<style>
+body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}
+header{border-bottom:1px solid #ddd;margin-bottom:1.5rem;color:#555;font-size:.9rem}
+h1{font-size:1.5rem}
+pre,textarea{white-space:pre-wrap;font:15px/1.5 ui-monospace,monospace}
+textarea{width:100%;min-height:20rem}
+.hash{font-family:ui-monospace,monospace;word-break:break-all;background:#f4f4f4;padding:.2rem .4rem}
+.text{border:1px solid #ddd;padding:1rem;background:#fafafa}
+button{font-size:1rem;padding:.5rem 1.2rem;margin-top:1rem}
+.notice{background:#eef6ee;border:1px solid #9c9;padding:.75rem}
+.error{background:#fbeeee;border:1px solid #c99;padding:.75rem}
+table{border-collapse:collapse}td,th{padding:.2rem .6rem;border-bottom:1px solid #eee;text-align:start}
+</style>
+</head>
+<body>
+<header>rrm · rapid-response media mechanism · {{service}}</header>
+<main>
+{{{body}}}
+</main>
+</body>
+</html>
+"#;
+
+const ERROR: &str = r#"<h1>{{title}}</h1>
+<p class="error">{{message}}</p>
+<p>Nothing was changed. If you think this is wrong, reply to the e-mail that brought you here.</p>
+"#;
+
+/// A service's templates.
+pub struct Pages {
+    service: String,
+    html: Handlebars<'static>,
+    text: Handlebars<'static>,
+}
+
+impl Pages {
+    pub fn new(service: &str) -> anyhow::Result<Self> {
+        let mut html = Handlebars::new();
+        html.register_template_string("_layout", LAYOUT)?;
+        html.register_template_string("_error", ERROR)?;
+        let mut text = Handlebars::new();
+        text.register_escape_fn(handlebars::no_escape);
+        Ok(Self {
+            service: service.to_owned(),
+            html,
+            text,
+        })
+    }
+
+    /// Registers an HTML template (escaped).
+    pub fn html(mut self, name: &str, source: &str) -> anyhow::Result<Self> {
+        self.html
+            .register_template_string(name, source)
+            .with_context(|| format!("template {name}"))?;
+        Ok(self)
+    }
+
+    /// Registers a plain-text template (not escaped: e-mail text parts and subjects).
+    pub fn text(mut self, name: &str, source: &str) -> anyhow::Result<Self> {
+        self.text
+            .register_template_string(name, source)
+            .with_context(|| format!("template {name}"))?;
+        Ok(self)
+    }
+
+    pub fn render_html(&self, name: &str, data: &impl Serialize) -> anyhow::Result<String> {
+        self.html.render(name, data).with_context(|| format!("rendering {name}"))
+    }
+
+    pub fn render_text(&self, name: &str, data: &impl Serialize) -> anyhow::Result<String> {
+        self.text.render(name, data).with_context(|| format!("rendering {name}"))
+    }
+
+    /// A full page: `name` rendered inside the layout.
+    pub fn page(&self, status: StatusCode, title: &str, name: &str, data: &impl Serialize) -> Response {
+        self.page_in(status, title, name, data, "en")
+    }
+
+    /// A full page in `lang` (sets `dir=rtl` for right-to-left languages).
+    pub fn page_in(&self, status: StatusCode, title: &str, name: &str, data: &impl Serialize, lang: &str) -> Response {
+        let rendered = self.render_html(name, data).and_then(|body| {
+            let dir = rrm_contracts::LanguageCode::parse(lang).map(|l| l.is_rtl()).unwrap_or(false);
+            self.render_html(
+                "_layout",
+                &json!({
+                    "title": title,
+                    "service": self.service,
+                    "lang": lang,
+                    "dir": if dir { "rtl" } else { "ltr" },
+                    "body": body,
+                }),
+            )
+        });
+        match rendered {
+            Ok(html) => page_response(status, html),
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "page failed to render");
+                page_response(StatusCode::INTERNAL_SERVER_ERROR, "<h1>Something went wrong</h1><p>Nothing was changed.</p>".into())
+            }
+        }
+    }
+
+    /// A readable error page for people following links.
+    pub fn error(&self, status: StatusCode, title: &str, message: &str) -> Response {
+        self.page(status, title, "_error", &json!({ "title": title, "message": message }))
+    }
+}
+
+fn page_response(status: StatusCode, html: String) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::REFERRER_POLICY, "no-referrer"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::X_FRAME_OPTIONS, "DENY"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            ),
+        ],
+        html,
+    )
+        .into_response()
+}
+
+/// `url` if it is an absolute http(s) URL, fit for an `href`.
+pub fn safe_url(url: &str) -> Option<&str> {
+    let lower = url.to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://"))
+        .then_some(url)
+        .filter(|u| !u.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_escapes_user_text_and_text_does_not() {
+        let pages = Pages::new("test")
+            .unwrap()
+            .html("t", "<p>{{name}}</p>")
+            .unwrap()
+            .text("t", "Dear {{name}}")
+            .unwrap();
+        let data = json!({ "name": "<script>alert(1)</script> & Co" });
+        assert_eq!(pages.render_html("t", &data).unwrap(), "<p>&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co</p>");
+        assert_eq!(pages.render_text("t", &data).unwrap(), "Dear <script>alert(1)</script> & Co");
+    }
+
+    #[test]
+    fn pages_are_right_to_left_for_arabic() {
+        let pages = Pages::new("test").unwrap().html("t", "<p>{{x}}</p>").unwrap();
+        let response = pages.page_in(StatusCode::OK, "T", "t", &json!({"x": "مرحبا"}), "ar");
+        assert_eq!(response.headers()[header::REFERRER_POLICY], "no-referrer");
+    }
+
+    #[test]
+    fn only_web_urls_are_safe_in_href() {
+        assert_eq!(safe_url("https://example.org/a?b=c"), Some("https://example.org/a?b=c"));
+        assert_eq!(safe_url("javascript:alert(1)"), None);
+        assert_eq!(safe_url("https://x.org/\" onclick=\"x"), None);
+    }
+}
