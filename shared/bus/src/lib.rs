@@ -22,6 +22,7 @@ pub mod topology;
 
 pub use consumer::{HandleError, Handler, Outcome};
 pub use store::{Store, StoreError, TransactError, Tx, TxResult, abort};
+pub use sled::transaction::{ConflictableTransactionError, UnabortableTransactionError};
 pub use topology::Topology;
 
 use backon::BackoffBuilder;

@@ -139,7 +139,7 @@ mod tests {
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
             expires_at: None,
         });
-        store.transact::<_, ()>(|tx| Ok(apply(tx, &event)?)).unwrap();
+        store.transact::<_, std::convert::Infallible>(|tx| Ok(apply(tx, &event)?)).unwrap();
         token_id
     }
 
@@ -152,7 +152,7 @@ mod tests {
         assert_eq!(authenticate(&store, &HeaderMap::new(), "alerts:write").unwrap_err().status, 401);
         assert_eq!(authenticate(&store, &bearer("s3cret-token"), "roster:write").unwrap_err().status, 403);
         let revoke = Event::CoordinatorTokenRevoked(CoordinatorTokenRevoked { token_id: id });
-        store.transact::<_, ()>(|tx| Ok(apply(tx, &revoke)?)).unwrap();
+        store.transact::<_, std::convert::Infallible>(|tx| Ok(apply(tx, &revoke)?)).unwrap();
         assert_eq!(authenticate(&store, &bearer("s3cret-token"), "alerts:write").unwrap_err().status, 401);
     }
 
@@ -161,7 +161,7 @@ mod tests {
         let (_d, store) = store();
         let token_id = Uuid::now_v7();
         let revoke = Event::CoordinatorTokenRevoked(CoordinatorTokenRevoked { token_id });
-        store.transact::<_, ()>(|tx| Ok(apply(tx, &revoke)?)).unwrap();
+        store.transact::<_, std::convert::Infallible>(|tx| Ok(apply(tx, &revoke)?)).unwrap();
         let issued = Event::CoordinatorTokenIssued(CoordinatorTokenIssued {
             token_id,
             name: "Desk".into(),
@@ -169,7 +169,7 @@ mod tests {
             scopes: vec!["admin".into()],
             expires_at: None,
         });
-        store.transact::<_, ()>(|tx| Ok(apply(tx, &issued)?)).unwrap();
+        store.transact::<_, std::convert::Infallible>(|tx| Ok(apply(tx, &issued)?)).unwrap();
         assert_eq!(authenticate(&store, &bearer("late"), "alerts:write").unwrap_err().status, 401);
     }
 }

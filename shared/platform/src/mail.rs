@@ -422,8 +422,8 @@ mod tests {
     fn a_key_is_queued_once() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), 1 << 20, &TREES).unwrap();
-        let first = store.transact::<_, ()>(|tx| Ok(enqueue(tx, new_mail("k1"), "rrm.test")?)).unwrap();
-        let second = store.transact::<_, ()>(|tx| Ok(enqueue(tx, new_mail("k1"), "rrm.test")?)).unwrap();
+        let first = store.transact::<_, std::convert::Infallible>(|tx| Ok(enqueue(tx, new_mail("k1"), "rrm.test")?)).unwrap();
+        let second = store.transact::<_, std::convert::Infallible>(|tx| Ok(enqueue(tx, new_mail("k1"), "rrm.test")?)).unwrap();
         assert!(first);
         assert!(!second);
         assert_eq!(store.count(PENDING).unwrap(), 1);

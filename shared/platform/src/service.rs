@@ -79,13 +79,13 @@ impl Service {
             .unwrap_or_else(|| "rrm.invalid".into())
     }
 
-    /// Runs until SIGTERM/Ctrl-C (or `stop` is cancelled): the bus consuming `consumes` (plus the
-    /// coordinator credential events every service applies), the HTTP `app` with the ops routes,
-    /// and the `workers`.
+    /// Runs until SIGTERM/Ctrl-C (or `stop` is cancelled): the bus consuming the routing keys in
+    /// `consumes` (event types, or `#` for all; the coordinator credential events every service
+    /// applies are added), the HTTP `app` with the ops routes, and the `workers`.
     pub async fn run(
         self,
         app: Router,
-        consumes: &[EventType],
+        consumes: &[&str],
         handler: Arc<dyn Handler>,
         workers: Vec<Worker>,
         stop: CancellationToken,
@@ -96,7 +96,7 @@ impl Service {
             .with_context(|| format!("binding {}", endpoint.bind))?;
         info!(service = self.name, bind = %endpoint.bind, public_url = %endpoint.public_url, "listening");
 
-        let mut bindings: Vec<String> = consumes.iter().map(|t| t.as_str().to_owned()).collect();
+        let mut bindings: Vec<String> = consumes.iter().map(|t| (*t).to_owned()).collect();
         for t in [EventType::CoordinatorTokenIssued, EventType::CoordinatorTokenRevoked] {
             if !bindings.iter().any(|b| b == t.as_str() || b == "#") {
                 bindings.push(t.as_str().to_owned());
