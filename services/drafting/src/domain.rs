@@ -1,0 +1,87 @@
+//! Drafting rules: what a version is, when signatures count, when an op-ed is approved.
+
+use rrm_platform::FieldProblem;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+use uuid::Uuid;
+
+pub const MAX_TITLE: usize = 200;
+pub const MAX_BODY: usize = 60_000;
+
+/// Line endings normalised to LF and trailing whitespace trimmed, so the same text typed on any
+/// system has the same hash.
+pub fn normalize(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n").lines().map(str::trim_end).collect::<Vec<_>>().join("\n").trim().to_owned()
+}
+
+/// The text a version's hash covers: title, blank line, body.
+pub fn canonical(title: &str, body: &str) -> String {
+    format!("{title}\n\n{body}")
+}
+
+/// SHA-256 (hex) of the canonical text: the version's identity, and what a signature is bound to.
+pub fn version_hash(title: &str, body: &str) -> String {
+    hex::encode(Sha256::digest(canonical(title, body).as_bytes()))
+}
+
+/// Normalised `(title, body)` or every problem with them.
+pub fn validate(title: &str, body: &str) -> Result<(String, String), Vec<FieldProblem>> {
+    let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    let body = normalize(body);
+    let mut errors = Vec::new();
+    if title.is_empty() || title.chars().count() > MAX_TITLE {
+        errors.push(FieldProblem {
+            field: "title".into(),
+            message: format!("must be 1 to {MAX_TITLE} characters"),
+        });
+    }
+    if body.is_empty() || body.chars().count() > MAX_BODY {
+        errors.push(FieldProblem {
+            field: "body".into(),
+            message: format!("must be 1 to {MAX_BODY} characters"),
+        });
+    }
+    if errors.is_empty() { Ok((title, body)) } else { Err(errors) }
+}
+
+/// Whether every author signed: signatures are per version hash, so a new version (a new hash)
+/// starts from none — that is how a new version voids all signatures.
+pub fn all_signed(authors: &[Uuid], signed: &BTreeSet<Uuid>) -> bool {
+    !authors.is_empty() && authors.iter().all(|a| signed.contains(a))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_text_typed_anywhere_has_the_same_hash() {
+        let (t1, b1) = validate(" Our  common ground ", "First line.  \r\nSecond line.\r\n").unwrap();
+        let (t2, b2) = validate("Our common ground", "First line.\nSecond line.").unwrap();
+        assert_eq!(version_hash(&t1, &b1), version_hash(&t2, &b2));
+        assert_eq!(version_hash(&t1, &b1).len(), 64);
+    }
+
+    #[test]
+    fn any_change_changes_the_hash() {
+        assert_ne!(version_hash("T", "We stand together."), version_hash("T", "We stand together!"));
+        assert_ne!(version_hash("T", "body"), version_hash("T2", "body"));
+    }
+
+    #[test]
+    fn empty_or_huge_texts_are_refused() {
+        let errors = validate("", &"x".repeat(MAX_BODY + 1)).unwrap_err();
+        assert_eq!(errors.len(), 2);
+    }
+
+    #[test]
+    fn approval_needs_every_author() {
+        let a = Uuid::now_v7();
+        let b = Uuid::now_v7();
+        let mut signed = BTreeSet::from([a]);
+        assert!(!all_signed(&[a, b], &signed));
+        signed.insert(b);
+        assert!(all_signed(&[a, b], &signed));
+        assert!(!all_signed(&[], &signed));
+    }
+}
