@@ -8,7 +8,7 @@ pub mod domain;
 
 use axum::Router;
 use domain::Editor;
-use rrm_bus::{HandleError, Handler, Store, Tx, TxResult, abort};
+use rrm_bus::{Prepared, HandleError, Handler, Store, Tx, TxResult, abort};
 use rrm_contracts::{DistributionCompleted, Envelope, Event, LanguageCode, TranslationCompleted};
 use rrm_platform::mail::{self, MailHook, MailWaker, MailWorker, NewMail, OutgoingMail};
 use rrm_platform::{CommonSettings, Pages, Service, Worker};
@@ -77,7 +77,19 @@ fn permanent(e: impl std::fmt::Display) -> rrm_bus::ConflictableTransactionError
 }
 
 impl Distribution {
-    fn distribute(&self, tx: &Tx<'_>, envelope: &Envelope, piece: &TranslationCompleted) -> TxResult<(), HandleError> {
+    /// The editors reading `language`, read before the transaction.
+    fn readers(&self, language: &LanguageCode) -> Result<Vec<Editor>, rrm_bus::StoreError> {
+        let mut readers = Vec::new();
+        for item in self.store.scan::<Editor>(EDITORS, b"")? {
+            let (_, editor) = item?;
+            if editor.reads(language) {
+                readers.push(editor);
+            }
+        }
+        Ok(readers)
+    }
+
+    fn distribute(&self, tx: &Tx<'_>, envelope: &Envelope, piece: &TranslationCompleted, readers: &[Editor]) -> TxResult<(), HandleError> {
         let key = batch_key(piece.oped_id, &piece.language);
         if tx.get::<Batch>(BATCHES, &key)?.is_some() {
             return Ok(());
@@ -90,11 +102,7 @@ impl Distribution {
         });
         let subject = self.pages.render_text("subject", &data).map_err(|e| permanent(format!("{e:#}")))?;
         let mut total = 0u64;
-        for item in self.store.scan::<Editor>(EDITORS, b"").map_err(|e| abort(HandleError::Transient(e.to_string())))? {
-            let (_, editor) = item.map_err(|e| abort(HandleError::Transient(e.to_string())))?;
-            if !editor.reads(&piece.language) {
-                continue;
-            }
+        for editor in readers {
             let data = json!({
                 "piece": piece,
                 "editor": editor,
@@ -145,9 +153,22 @@ fn completed_event(batch: &Batch) -> Event {
 }
 
 impl Handler for Distribution {
-    fn handle(&self, tx: &Tx<'_>, envelope: &Envelope, event: &Event) -> TxResult<(), HandleError> {
+    fn prepare(&self, _: &Envelope, event: &Event) -> Result<Prepared, HandleError> {
         match event {
-            Event::TranslationCompleted(piece) => self.distribute(tx, envelope, piece),
+            Event::TranslationCompleted(piece) => {
+                let readers = self.readers(&piece.language).map_err(|e| HandleError::Transient(e.to_string()))?;
+                Ok(Some(Box::new(readers)))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn handle(&self, tx: &Tx<'_>, envelope: &Envelope, event: &Event, prepared: &Prepared) -> TxResult<(), HandleError> {
+        match event {
+            Event::TranslationCompleted(piece) => {
+                let readers = prepared.as_ref().and_then(|p| p.downcast_ref::<Vec<Editor>>()).map(Vec::as_slice).unwrap_or_default();
+                self.distribute(tx, envelope, piece, readers)
+            }
             _ => Ok(()),
         }
     }

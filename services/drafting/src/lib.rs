@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use chrono::{DateTime, Utc};
-use rrm_bus::{ConflictableTransactionError, HandleError, Handler, Store, Tx, TxResult, abort};
+use rrm_bus::{Prepared, ConflictableTransactionError, HandleError, Handler, Store, Tx, TxResult, abort};
 use rrm_contracts::{
     DraftVersionCreated, Envelope, Event, LanguageCode, OpedApproved, PanelFormed, PanelMember, Signatory, SignatureRecorded,
 };
@@ -185,7 +185,7 @@ impl Drafting {
 }
 
 impl Handler for Drafting {
-    fn handle(&self, tx: &Tx<'_>, envelope: &Envelope, event: &Event) -> TxResult<(), HandleError> {
+    fn handle(&self, tx: &Tx<'_>, envelope: &Envelope, event: &Event, _: &Prepared) -> TxResult<(), HandleError> {
         match event {
             Event::PanelFormed(panel) => self.open_draft(tx, envelope, panel),
             _ => Ok(()),

@@ -10,7 +10,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
 use domain::{Alert, Defaults, NewAlert};
-use rrm_bus::{HandleError, Handler, Tx, TxResult};
+use rrm_bus::{Prepared, HandleError, Handler, Tx, TxResult};
 use rrm_contracts::{AlertRaised, CoordinatorTokenIssued, Envelope, Event, LanguageCode};
 use rrm_platform::{ApiJson, CommonSettings, Problem, Service, auth};
 use secrecy::{ExposeSecret, SecretString};
@@ -242,7 +242,7 @@ async fn openapi() -> impl IntoResponse {
 struct Timeline;
 
 impl Handler for Timeline {
-    fn handle(&self, tx: &Tx<'_>, envelope: &Envelope, event: &Event) -> TxResult<(), HandleError> {
+    fn handle(&self, tx: &Tx<'_>, envelope: &Envelope, event: &Event, _: &Prepared) -> TxResult<(), HandleError> {
         let Some(alert_id) = envelope.correlation_id else {
             return Ok(());
         };

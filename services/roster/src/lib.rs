@@ -12,7 +12,7 @@ use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, Utc};
 use domain::Member;
-use rrm_bus::{HandleError, Handler, Store, Tx, TxResult, abort};
+use rrm_bus::{Prepared, HandleError, Handler, Store, Tx, TxResult, abort};
 use rrm_contracts::{
     AlertRaised, EmailAddress, Envelope, Event, LanguageCode, MemberResponded, PanelFormed, PanelMember, PanelMobilized,
 };
@@ -155,21 +155,16 @@ fn panel_member(m: &Member) -> PanelMember {
     }
 }
 
-fn transient(e: impl std::fmt::Display) -> rrm_bus::ConflictableTransactionError<HandleError> {
-    abort(HandleError::Transient(e.to_string()))
-}
-
 impl Roster {
     fn all_members(&self) -> Result<Vec<Member>, rrm_bus::StoreError> {
         self.store.scan::<Member>(MEMBERS, b"")?.map(|r| r.map(|(_, m)| m)).collect()
     }
 
-    fn mobilize(&self, tx: &Tx<'_>, envelope: &Envelope, alert: &AlertRaised) -> TxResult<(), HandleError> {
+    fn mobilize(&self, tx: &Tx<'_>, envelope: &Envelope, alert: &AlertRaised, members: &[Member]) -> TxResult<(), HandleError> {
         if tx.get::<Panel>(PANELS, alert.alert_id.as_bytes())?.is_some() {
             return Ok(());
         }
-        let members = self.all_members().map_err(transient)?;
-        let chosen = domain::select_panel(&members, &alert.topics, &alert.regions, self.settings.invite, self.settings.min_lines);
+        let chosen = domain::select_panel(members, &alert.topics, &alert.regions, self.settings.invite, self.settings.min_lines);
         if chosen.is_empty() {
             tracing::error!("no available member to invite: the panel cannot form");
         }
@@ -221,9 +216,22 @@ impl Roster {
 }
 
 impl Handler for Roster {
-    fn handle(&self, tx: &Tx<'_>, envelope: &Envelope, event: &Event) -> TxResult<(), HandleError> {
+    fn prepare(&self, _: &Envelope, event: &Event) -> Result<Prepared, HandleError> {
         match event {
-            Event::AlertRaised(alert) => self.mobilize(tx, envelope, alert),
+            Event::AlertRaised(_) => {
+                let members = self.all_members().map_err(|e| HandleError::Transient(e.to_string()))?;
+                Ok(Some(Box::new(members)))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn handle(&self, tx: &Tx<'_>, envelope: &Envelope, event: &Event, prepared: &Prepared) -> TxResult<(), HandleError> {
+        match event {
+            Event::AlertRaised(alert) => {
+                let members = prepared.as_ref().and_then(|p| p.downcast_ref::<Vec<Member>>()).map(Vec::as_slice).unwrap_or_default();
+                self.mobilize(tx, envelope, alert, members)
+            }
             _ => Ok(()),
         }
     }

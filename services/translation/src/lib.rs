@@ -9,7 +9,7 @@ use axum::Router;
 use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
 use provider::{Provider, ProviderError};
-use rrm_bus::{HandleError, Handler, Store, Tx, TxResult};
+use rrm_bus::{Prepared, HandleError, Handler, Store, Tx, TxResult};
 use rrm_contracts::{Envelope, Event, LanguageCode, OpedApproved, TranslationCompleted, TranslationMethod};
 use rrm_platform::{CommonSettings, Service, Worker};
 use secrecy::SecretString;
@@ -85,7 +85,7 @@ fn completed(oped: &OpedApproved, language: LanguageCode, title: String, body: S
 }
 
 impl Handler for Dispatch {
-    fn handle(&self, tx: &Tx<'_>, envelope: &Envelope, event: &Event) -> TxResult<(), HandleError> {
+    fn handle(&self, tx: &Tx<'_>, envelope: &Envelope, event: &Event, _: &Prepared) -> TxResult<(), HandleError> {
         let Event::OpedApproved(oped) = event else { return Ok(()) };
         if tx.get::<OpedApproved>(OPEDS, oped.oped_id.as_bytes())?.is_some() {
             return Ok(());

@@ -31,8 +31,18 @@ pub enum HandleError {
 /// more than once on a transaction conflict: no side effects outside `tx` (schedule e-mails and
 /// API calls as records that a worker drives).
 pub trait Handler: Send + Sync + 'static {
-    fn handle(&self, tx: &Tx<'_>, envelope: &Envelope, event: &Event) -> TxResult<(), HandleError>;
+    /// Reads, *before* the transaction, what `handle` needs beyond point lookups through `tx`
+    /// (scanning a tree, say). sled holds a global lock while a transaction runs: reading the
+    /// store any other way from inside `handle` would deadlock.
+    fn prepare(&self, _envelope: &Envelope, _event: &Event) -> Result<Prepared, HandleError> {
+        Ok(None)
+    }
+
+    fn handle(&self, tx: &Tx<'_>, envelope: &Envelope, event: &Event, prepared: &Prepared) -> TxResult<(), HandleError>;
 }
+
+/// What [`Handler::prepare`] read for [`Handler::handle`].
+pub type Prepared = Option<Box<dyn std::any::Any + Send + Sync>>;
 
 /// What became of one delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,11 +76,25 @@ pub async fn process(store: &Store, handler: &dyn Handler, body: &[u8]) -> Resul
                 return Ok(Outcome::DeadLettered);
             }
         };
+        if store.was_handled(envelope.id)? {
+            return Ok(Outcome::Duplicate);
+        }
+        let prepared = match handler.prepare(&envelope, &event) {
+            Ok(prepared) => prepared,
+            Err(HandleError::Permanent(reason)) => {
+                warn!(%reason, "handler refused the event; dead-lettering");
+                return Ok(Outcome::DeadLettered);
+            }
+            Err(HandleError::Transient(reason)) => {
+                warn!(%reason, "handler failed; the broker will redeliver");
+                return Ok(Outcome::Retried);
+            }
+        };
         let result = store.transact(|tx| {
             if !tx.mark_handled(envelope.id)? {
                 return Ok(Outcome::Duplicate);
             }
-            handler.handle(tx, &envelope, &event)?;
+            handler.handle(tx, &envelope, &event, &prepared)?;
             Ok(Outcome::Handled)
         });
         match result {

@@ -20,7 +20,7 @@ mod relay;
 pub mod store;
 pub mod topology;
 
-pub use consumer::{HandleError, Handler, Outcome};
+pub use consumer::{HandleError, Handler, Outcome, Prepared};
 pub use store::{Store, StoreError, TransactError, Tx, TxResult, abort};
 pub use sled::transaction::{ConflictableTransactionError, UnabortableTransactionError};
 pub use topology::Topology;

@@ -12,7 +12,7 @@ use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use futures_util::future::BoxFuture;
-use rrm_bus::{BusConfig, HandleError, Handler, Readiness, Store, Topology, Tx, TxResult};
+use rrm_bus::{BusConfig, HandleError, Handler, Prepared, Readiness, Store, Topology, Tx, TxResult};
 use rrm_contracts::{Envelope, Event, EventType};
 use secrecy::ExposeSecret;
 use std::sync::Arc;
@@ -177,9 +177,13 @@ async fn trace_request(request: Request, next: Next) -> Response {
 struct WithCredentials(Arc<dyn Handler>);
 
 impl Handler for WithCredentials {
-    fn handle(&self, tx: &Tx<'_>, envelope: &Envelope, event: &Event) -> TxResult<(), HandleError> {
+    fn prepare(&self, envelope: &Envelope, event: &Event) -> Result<Prepared, HandleError> {
+        self.0.prepare(envelope, event)
+    }
+
+    fn handle(&self, tx: &Tx<'_>, envelope: &Envelope, event: &Event, prepared: &Prepared) -> TxResult<(), HandleError> {
         auth::apply(tx, event)?;
         metrics::counter!("rrm_events_handled_total", "type" => envelope.event_type.clone()).increment(1);
-        self.0.handle(tx, envelope, event)
+        self.0.handle(tx, envelope, event, prepared)
     }
 }

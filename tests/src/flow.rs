@@ -1,0 +1,159 @@
+//! The pipeline driven as its people would drive it, step by step, so tests can break things
+//! between steps.
+
+use crate::{Stack, link};
+use anyhow::{Result, bail, ensure};
+use rrm_devtools::maildump::CapturedMail;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+pub const TITLE: &str = "Burning a holy book burns bridges for us all";
+pub const BODY: &str = "We write as a Muslim, a Jew, a Christian and a Hindu.\n\nWhatever the law allows, *contempt* is not an argument. We ask every community to answer provocation with presence, not violence.";
+
+const STEP: Duration = Duration::from_secs(60);
+
+fn subject_starts(mails: &[CapturedMail], prefix: &str) -> Vec<CapturedMail> {
+    mails.iter().filter(|m| m.subject.starts_with(prefix)).cloned().collect()
+}
+
+/// Raises the demo alert; returns its id.
+pub async fn raise(stack: &Stack) -> Result<String> {
+    let alert = stack
+        .raise_alert(json!({
+            "title": "Holy book burned outside a place of worship",
+            "summary": "A holy book was burned in a public square; protests are spreading and communities blame each other.",
+            "regions": ["europe", "middle-east"],
+            "topics": ["religion", "media"],
+            "severity": "high",
+        }))
+        .await?;
+    Ok(alert["alert_id"].as_str().unwrap_or_default().to_owned())
+}
+
+/// Waits for the invitations and accepts them all, following each link (GET, then POST).
+pub async fn accept_invitations(stack: &Stack, expected: usize) -> Result<()> {
+    let mails = stack
+        .wait_mails("the invitations", STEP, |m| subject_starts(m, "Mobilisation:").len() >= expected)
+        .await?;
+    for mail in subject_starts(&mails, "Mobilisation:") {
+        let link = link(&mail, &format!("{}/invitations/", stack.url("roster")))?;
+        let page = stack.follow(&link, Some("accept"), &[]).await?;
+        ensure!(page.status == 200, "accepting answered {}: {}", page.status, page.text());
+    }
+    Ok(())
+}
+
+/// Waits for the draft links (one per author), then the first author writes the op-ed and
+/// submits it for signature. Returns the authors' addresses.
+pub async fn write_and_submit(stack: &Stack) -> Result<Vec<String>> {
+    stack
+        .wait_mails("the draft links", STEP, |m| subject_starts(m, "Write the op-ed:").len() >= 2)
+        .await?;
+    // All draft links are queued in one transaction: let the rest of them arrive.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let drafts = subject_starts(&stack.mails(), "Write the op-ed:");
+    let authors: Vec<String> = drafts.iter().flat_map(|m| m.envelope_to.clone()).collect();
+    let link = link(&drafts[0], &format!("{}/drafts/", stack.url("drafting")))?;
+    let page = stack.follow(&link, Some("submit"), &[("title", TITLE), ("body", BODY)]).await?;
+    ensure!(page.status == 200, "saving the draft answered {}: {}", page.status, page.text());
+    ensure!(page.text().contains("every author has been sent a link"), "unexpected page: {}", page.text());
+    Ok(authors)
+}
+
+/// Every author opens the signing link, checks the hash shown, and co-signs.
+pub async fn sign_all(stack: &Stack, authors: &[String]) -> Result<()> {
+    let mails = stack
+        .wait_mails("the signing links", STEP, |m| subject_starts(m, "Please sign the op-ed:").len() >= authors.len())
+        .await?;
+    let hash = crate::version_hash(TITLE, BODY);
+    for mail in subject_starts(&mails, "Please sign the op-ed:") {
+        let link = link(&mail, &format!("{}/sign/", stack.url("drafting")))?;
+        let page = stack.get_page(&link).await?;
+        ensure!(page.status == 200, "signing page answered {}", page.status);
+        ensure!(page.text().contains(&hash), "the signing page does not show the version's SHA-256");
+        ensure!(page.text().contains("contempt"), "the signing page does not show the full text");
+        let done = page.submit(&stack.http, &link, None, &[]).await?;
+        ensure!(done.status == 200, "signing answered {}: {}", done.status, done.text());
+    }
+    Ok(())
+}
+
+/// (editor address, language) → how many e-mails the demo editors must get for an alert in the
+/// six default languages: one per language they read.
+pub fn expected_deliveries() -> Result<BTreeMap<(String, String), usize>> {
+    let csv = std::fs::read_to_string(crate::workspace().join("config/demo/editors.csv"))?;
+    let mut expected = BTreeMap::new();
+    for line in csv.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let cols: Vec<&str> = line.split(',').collect();
+        for lang in cols[3].split(';') {
+            if ["ar", "en", "es", "fr", "ru", "zh"].contains(&lang) {
+                expected.insert((cols[1].to_owned(), lang.to_owned()), 1);
+            }
+        }
+    }
+    Ok(expected)
+}
+
+/// The op-ed e-mails received, counted per (recipient, language).
+pub fn deliveries(mails: &[CapturedMail]) -> BTreeMap<(String, String), usize> {
+    let mut got = BTreeMap::new();
+    for m in mails.iter().filter(|m| m.subject.starts_with("Op-ed:")) {
+        for to in &m.envelope_to {
+            *got.entry((to.clone(), m.content_language.clone().unwrap_or_default())).or_insert(0) += 1;
+        }
+    }
+    got
+}
+
+/// Waits until every demo editor has the op-ed in each of their languages, then checks that
+/// nobody got anything twice and that each e-mail carries the op-ed and its signatories.
+pub async fn assert_distributed(stack: &Stack, authors_names: &[&str]) -> Result<Vec<CapturedMail>> {
+    let expected = expected_deliveries()?;
+    let total: usize = expected.values().sum();
+    stack
+        .wait_mails("every editor's op-ed", Duration::from_secs(120), |m| deliveries(m).len() >= expected.len())
+        .await?;
+    // A duplicate would come right behind: give it the time to show up.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mails = stack.mails();
+    let got = deliveries(&mails);
+    if got != expected {
+        bail!("deliveries differ.\nexpected {expected:#?}\ngot {got:#?}");
+    }
+    let oped: Vec<CapturedMail> = mails.into_iter().filter(|m| m.subject.starts_with("Op-ed:")).collect();
+    ensure!(oped.len() == total, "{} op-ed mails for {total} deliveries", oped.len());
+    for m in &oped {
+        let lang = m.content_language.clone().unwrap_or_default();
+        let text = m.text.clone().unwrap_or_default();
+        let html = m.html.clone().unwrap_or_default();
+        for name in authors_names {
+            ensure!(text.contains(name) && html.contains(name), "{lang} mail to {:?} lacks signatory {name}", m.envelope_to);
+        }
+        ensure!(text.contains(&crate::version_hash(TITLE, BODY)), "{lang} mail lacks the signature manifest");
+        if lang == "en" {
+            ensure!(m.subject.contains(TITLE), "English mail has subject {:?}", m.subject);
+        } else {
+            let marker = format!("⟦{lang}⟧");
+            ensure!(m.subject.contains(&marker) && text.contains(&marker), "{lang} mail is not in {lang}: {:?}", m.subject);
+        }
+        if lang == "ar" {
+            ensure!(html.contains("dir=\"rtl\""), "Arabic mail is not right-to-left");
+        }
+    }
+    Ok(oped)
+}
+
+/// Names of the signatories as the drafting service will list them: the demo members whose
+/// addresses got a draft link.
+pub fn author_names(addresses: &[String]) -> Result<Vec<String>> {
+    let csv = std::fs::read_to_string(crate::workspace().join("config/demo/members.csv"))?;
+    Ok(csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split(',').collect();
+            addresses.iter().any(|a| a == cols[1]).then(|| cols[0].to_owned())
+        })
+        .collect())
+}

@@ -1,0 +1,121 @@
+//! The whole mechanism, end to end, with the real binaries, broker and SMTP server.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use rrm_e2e::{Stack, exclusive, flow};
+use std::time::{Duration, Instant};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_reaches_every_editor_once_in_their_language() {
+    let _one_at_a_time = exclusive();
+    let stack = Stack::start().await.unwrap();
+    let started = Instant::now();
+    let alert_id = flow::raise(&stack).await.unwrap();
+
+    // A repeat of the same event returns the same alert, not a second mobilisation.
+    let again = flow::raise(&stack).await.unwrap();
+    assert_eq!(again, alert_id);
+
+    flow::accept_invitations(&stack, 4).await.unwrap();
+    let authors = flow::write_and_submit(&stack).await.unwrap();
+    let names = flow::author_names(&authors).unwrap();
+    assert!(names.len() >= 2, "a panel needs two authors, got {names:?}");
+    flow::sign_all(&stack, &authors).await.unwrap();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let oped = flow::assert_distributed(&stack, &refs).await.unwrap();
+
+    let last = oped.iter().filter_map(|m| m.captured_at).max().unwrap();
+    let first_alert = chrono::Utc::now() - chrono::Duration::from_std(started.elapsed()).unwrap();
+    eprintln!(
+        "alert → last editor e-mail: {:.2} s wall time ({} editor e-mails, people scripted to act at once)",
+        (last - first_alert).num_milliseconds() as f64 / 1000.0,
+        oped.len()
+    );
+
+    // The timeline shows every stage, one request away.
+    let alert = stack.alert(&alert_id).await.unwrap();
+    let types: Vec<&str> = alert["timeline"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    for t in ["alert.raised", "panel.mobilized", "panel.formed", "draft.version_created", "oped.approved"] {
+        assert!(types.contains(&t), "timeline lacks {t}: {types:?}");
+    }
+    let distributed = types.iter().filter(|t| **t == "distribution.completed").count();
+    // The last mail's event may still be on its way to intake.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut distributed_now = distributed;
+    while distributed_now < 6 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let alert = stack.alert(&alert_id).await.unwrap();
+        distributed_now = alert["timeline"].as_array().unwrap().iter().filter(|e| e["type"] == "distribution.completed").count();
+    }
+    assert_eq!(distributed_now, 6, "one distribution.completed per language");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn services_killed_mid_flow_lose_nothing_and_duplicate_nothing() {
+    let _one_at_a_time = exclusive();
+    let mut stack = Stack::start().await.unwrap();
+
+    // Roster dies right after the alert is published: the event waits in its queue.
+    stack.kill_service("roster");
+    flow::raise(&stack).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stack.start_service("roster").unwrap();
+    stack.wait_ready("roster").await.unwrap();
+    flow::accept_invitations(&stack, 4).await.unwrap();
+
+    let authors = flow::write_and_submit(&stack).await.unwrap();
+    // Drafting dies and comes back between the submission and the signatures.
+    stack.kill_service("drafting");
+    stack.start_service("drafting").unwrap();
+    stack.wait_ready("drafting").await.unwrap();
+    flow::sign_all(&stack, &authors).await.unwrap();
+
+    // Distribution dies while the first languages are being mailed, translation right after.
+    stack
+        .wait_mails("the first op-ed mail", Duration::from_secs(60), |m| m.iter().any(|m| m.subject.starts_with("Op-ed:")))
+        .await
+        .unwrap();
+    stack.kill_service("distribution");
+    stack.kill_service("translation");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stack.start_service("translation").unwrap();
+    stack.start_service("distribution").unwrap();
+    stack.wait_ready("distribution").await.unwrap();
+
+    let names = flow::author_names(&authors).unwrap();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    // Exactly one e-mail per editor and language: assert_distributed fails on any duplicate.
+    flow::assert_distributed(&stack, &refs).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pipeline_survives_a_broker_restart() {
+    let _one_at_a_time = exclusive();
+    let stack = Stack::start().await.unwrap();
+    flow::raise(&stack).await.unwrap();
+    flow::accept_invitations(&stack, 4).await.unwrap();
+    let authors = flow::write_and_submit(&stack).await.unwrap();
+
+    // The broker goes away in the middle of the run.
+    rrm_e2e::rabbitmqctl(&["stop_app"]).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while stack.readyz("drafting").await != 503 {
+        assert!(Instant::now() < deadline, "drafting still says ready without a broker");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // People keep working meanwhile: their signatures are accepted into the outbox.
+    let signing = flow::sign_all(&stack, &authors);
+    let restart = async {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        rrm_e2e::rabbitmqctl(&["start_app"]).unwrap();
+        rrm_e2e::rabbitmqctl(&["await_startup"]).unwrap();
+    };
+    let (signed, ()) = tokio::join!(signing, restart);
+    signed.unwrap();
+    for s in rrm_e2e::SERVICES {
+        stack.wait_ready(s).await.unwrap();
+    }
+    let names = flow::author_names(&authors).unwrap();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    flow::assert_distributed(&stack, &refs).await.unwrap();
+}
