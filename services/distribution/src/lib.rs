@@ -19,6 +19,9 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 pub const SERVICE: &str = "distribution";
+/// Routing keys of the events this service consumes (besides the coordinator credential
+/// events every service applies).
+pub const CONSUMES: &[&str] = &["translation.completed"];
 const EDITORS: &str = "editors";
 const BY_EMAIL: &str = "editors_by_email";
 const BATCHES: &str = "batches";
@@ -259,6 +262,6 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
     let worker = MailWorker::new(service.store.clone(), &service.settings.smtp, Arc::new(Progress), &waker)?;
     let workers: Vec<Worker> = vec![Box::new(move |stop| Box::pin(worker.run(stop)))];
     service
-        .run(Router::new(), &["translation.completed"], Arc::new(distribution), workers, stop)
+        .run(Router::new(), CONSUMES, Arc::new(distribution), workers, stop)
         .await
 }

@@ -27,6 +27,9 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 pub const SERVICE: &str = "drafting";
+/// Routing keys of the events this service consumes (besides the coordinator credential
+/// events every service applies).
+pub const CONSUMES: &[&str] = &["panel.formed"];
 const DRAFTS: &str = "drafts";
 const BY_ALERT: &str = "drafts_by_alert";
 const VERSIONS: &str = "versions";
@@ -124,7 +127,7 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
         .route("/drafts/{token}", get(show_draft).post(save_version))
         .route("/sign/{token}", get(show_signing).post(sign_version))
         .with_state(drafting.clone());
-    service.run(router, &["panel.formed"], Arc::new(drafting), workers, stop).await
+    service.run(router, CONSUMES, Arc::new(drafting), workers, stop).await
 }
 
 fn permanent(e: anyhow::Error) -> ConflictableTransactionError<HandleError> {

@@ -20,6 +20,9 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 pub const SERVICE: &str = "intake";
+/// Routing keys of the events this service consumes (besides the coordinator credential
+/// events every service applies).
+pub const CONSUMES: &[&str] = &["#"];
 const ALERTS: &str = "alerts";
 const DEDUP: &str = "dedup";
 const TIMELINE: &str = "timeline";
@@ -85,7 +88,7 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
         .route("/api/v1/openapi.json", get(openapi))
         .with_state(app);
     service
-        .run(router, &["#"], Arc::new(Timeline), Vec::new(), stop)
+        .run(router, CONSUMES, Arc::new(Timeline), Vec::new(), stop)
         .await
 }
 

@@ -25,6 +25,9 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 pub const SERVICE: &str = "roster";
+/// Routing keys of the events this service consumes (besides the coordinator credential
+/// events every service applies).
+pub const CONSUMES: &[&str] = &["alert.raised"];
 const MEMBERS: &str = "members";
 const BY_EMAIL: &str = "members_by_email";
 const PANELS: &str = "panels";
@@ -113,7 +116,7 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
         .route("/invitations/{token}", get(show_invitation).post(answer_invitation))
         .with_state(roster.clone());
     service
-        .run(router, &["alert.raised"], Arc::new(roster), workers, stop)
+        .run(router, CONSUMES, Arc::new(roster), workers, stop)
         .await
 }
 

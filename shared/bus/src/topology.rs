@@ -92,24 +92,42 @@ impl Topology {
     }
 
     fn work_queue_arguments(&self) -> FieldTable {
-        let mut args = FieldTable::default();
-        args.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
-        args.insert(
-            "x-delivery-limit".into(),
-            AMQPValue::LongInt(i32::try_from(self.delivery_limit).unwrap_or(i32::MAX)),
-        );
-        args.insert("x-dead-letter-exchange".into(), AMQPValue::LongString(DEAD_LETTER_EXCHANGE.into()));
-        args.insert("x-dead-letter-routing-key".into(), AMQPValue::LongString(self.service.as_str().into()));
-        args.insert("x-dead-letter-strategy".into(), AMQPValue::LongString("at-least-once".into()));
-        args.insert("x-overflow".into(), AMQPValue::LongString("reject-publish".into()));
-        args
+        field_table(&self.work_queue_description())
+    }
+
+    /// The work queue's arguments, as declared (and as `deploy/rabbitmq/definitions.json` must
+    /// list them).
+    pub fn work_queue_description(&self) -> Vec<(&'static str, serde_json::Value)> {
+        vec![
+            ("x-queue-type", "quorum".into()),
+            ("x-delivery-limit", self.delivery_limit.into()),
+            ("x-dead-letter-exchange", DEAD_LETTER_EXCHANGE.into()),
+            ("x-dead-letter-routing-key", self.service.as_str().into()),
+            ("x-dead-letter-strategy", "at-least-once".into()),
+            ("x-overflow", "reject-publish".into()),
+        ]
+    }
+
+    /// The dead-letter queue's arguments, as declared.
+    pub fn dead_letter_queue_description() -> Vec<(&'static str, serde_json::Value)> {
+        vec![("x-queue-type", "quorum".into())]
     }
 }
 
 fn dead_letter_queue_arguments() -> FieldTable {
-    let mut args = FieldTable::default();
-    args.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
-    args
+    field_table(&Topology::dead_letter_queue_description())
+}
+
+fn field_table(args: &[(&'static str, serde_json::Value)]) -> FieldTable {
+    let mut table = FieldTable::default();
+    for (name, value) in args {
+        let value = match value {
+            serde_json::Value::Number(n) => AMQPValue::LongInt(n.as_i64().and_then(|n| i32::try_from(n).ok()).unwrap_or(i32::MAX)),
+            other => AMQPValue::LongString(other.as_str().unwrap_or_default().into()),
+        };
+        table.insert((*name).into(), value);
+    }
+    table
 }
 
 pub fn queue_name(service: &str) -> String {
