@@ -14,7 +14,11 @@ pub const BODY: &str = "We write as a Muslim, a Jew, a Christian and a Hindu.\n\
 const STEP: Duration = Duration::from_secs(60);
 
 fn subject_starts(mails: &[CapturedMail], prefix: &str) -> Vec<CapturedMail> {
-    mails.iter().filter(|m| m.subject.starts_with(prefix)).cloned().collect()
+    mails
+        .iter()
+        .filter(|m| m.subject.starts_with(prefix))
+        .cloned()
+        .collect()
 }
 
 /// Raises the demo alert; returns its id.
@@ -34,12 +38,19 @@ pub async fn raise(stack: &Stack) -> Result<String> {
 /// Waits for the invitations and accepts them all, following each link (GET, then POST).
 pub async fn accept_invitations(stack: &Stack, expected: usize) -> Result<()> {
     let mails = stack
-        .wait_mails("the invitations", STEP, |m| subject_starts(m, "Mobilisation:").len() >= expected)
+        .wait_mails("the invitations", STEP, |m| {
+            subject_starts(m, "Mobilisation:").len() >= expected
+        })
         .await?;
     for mail in subject_starts(&mails, "Mobilisation:") {
         let link = link(&mail, &format!("{}/invitations/", stack.url("roster")))?;
         let page = stack.follow(&link, Some("accept"), &[]).await?;
-        ensure!(page.status == 200, "accepting answered {}: {}", page.status, page.text());
+        ensure!(
+            page.status == 200,
+            "accepting answered {}: {}",
+            page.status,
+            page.text()
+        );
     }
     Ok(())
 }
@@ -48,33 +59,59 @@ pub async fn accept_invitations(stack: &Stack, expected: usize) -> Result<()> {
 /// submits it for signature. Returns the authors' addresses.
 pub async fn write_and_submit(stack: &Stack) -> Result<Vec<String>> {
     stack
-        .wait_mails("the draft links", STEP, |m| subject_starts(m, "Write the op-ed:").len() >= 2)
+        .wait_mails("the draft links", STEP, |m| {
+            subject_starts(m, "Write the op-ed:").len() >= 2
+        })
         .await?;
     // All draft links are queued in one transaction: let the rest of them arrive.
     tokio::time::sleep(Duration::from_millis(700)).await;
     let drafts = subject_starts(&stack.mails(), "Write the op-ed:");
     let authors: Vec<String> = drafts.iter().flat_map(|m| m.envelope_to.clone()).collect();
     let link = link(&drafts[0], &format!("{}/drafts/", stack.url("drafting")))?;
-    let page = stack.follow(&link, Some("submit"), &[("title", TITLE), ("body", BODY)]).await?;
-    ensure!(page.status == 200, "saving the draft answered {}: {}", page.status, page.text());
-    ensure!(page.text().contains("every author has been sent a link"), "unexpected page: {}", page.text());
+    let page = stack
+        .follow(&link, Some("submit"), &[("title", TITLE), ("body", BODY)])
+        .await?;
+    ensure!(
+        page.status == 200,
+        "saving the draft answered {}: {}",
+        page.status,
+        page.text()
+    );
+    ensure!(
+        page.text().contains("every author has been sent a link"),
+        "unexpected page: {}",
+        page.text()
+    );
     Ok(authors)
 }
 
 /// Every author opens the signing link, checks the hash shown, and co-signs.
 pub async fn sign_all(stack: &Stack, authors: &[String]) -> Result<()> {
     let mails = stack
-        .wait_mails("the signing links", STEP, |m| subject_starts(m, "Please sign the op-ed:").len() >= authors.len())
+        .wait_mails("the signing links", STEP, |m| {
+            subject_starts(m, "Please sign the op-ed:").len() >= authors.len()
+        })
         .await?;
     let hash = crate::version_hash(TITLE, BODY);
     for mail in subject_starts(&mails, "Please sign the op-ed:") {
         let link = link(&mail, &format!("{}/sign/", stack.url("drafting")))?;
         let page = stack.get_page(&link).await?;
         ensure!(page.status == 200, "signing page answered {}", page.status);
-        ensure!(page.text().contains(&hash), "the signing page does not show the version's SHA-256");
-        ensure!(page.text().contains("contempt"), "the signing page does not show the full text");
+        ensure!(
+            page.text().contains(&hash),
+            "the signing page does not show the version's SHA-256"
+        );
+        ensure!(
+            page.text().contains("contempt"),
+            "the signing page does not show the full text"
+        );
         let done = page.submit(&stack.http, &link, None, &[]).await?;
-        ensure!(done.status == 200, "signing answered {}: {}", done.status, done.text());
+        ensure!(
+            done.status == 200,
+            "signing answered {}: {}",
+            done.status,
+            done.text()
+        );
     }
     Ok(())
 }
@@ -100,7 +137,8 @@ pub fn deliveries(mails: &[CapturedMail]) -> BTreeMap<(String, String), usize> {
     let mut got = BTreeMap::new();
     for m in mails.iter().filter(|m| m.subject.starts_with("Op-ed:")) {
         for to in &m.envelope_to {
-            *got.entry((to.clone(), m.content_language.clone().unwrap_or_default())).or_insert(0) += 1;
+            *got.entry((to.clone(), m.content_language.clone().unwrap_or_default()))
+                .or_insert(0) += 1;
         }
     }
     got
@@ -108,11 +146,16 @@ pub fn deliveries(mails: &[CapturedMail]) -> BTreeMap<(String, String), usize> {
 
 /// Waits until every demo editor has the op-ed in each of their languages, then checks that
 /// nobody got anything twice and that each e-mail carries the op-ed and its signatories.
-pub async fn assert_distributed(stack: &Stack, authors_names: &[&str]) -> Result<Vec<CapturedMail>> {
+pub async fn assert_distributed(
+    stack: &Stack,
+    authors_names: &[&str],
+) -> Result<Vec<CapturedMail>> {
     let expected = expected_deliveries()?;
     let total: usize = expected.values().sum();
     stack
-        .wait_mails("every editor's op-ed", Duration::from_secs(120), |m| deliveries(m).len() >= expected.len())
+        .wait_mails("every editor's op-ed", Duration::from_secs(120), |m| {
+            deliveries(m).len() >= expected.len()
+        })
         .await?;
     // A duplicate would come right behind: give it the time to show up.
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -121,24 +164,49 @@ pub async fn assert_distributed(stack: &Stack, authors_names: &[&str]) -> Result
     if got != expected {
         bail!("deliveries differ.\nexpected {expected:#?}\ngot {got:#?}");
     }
-    let oped: Vec<CapturedMail> = mails.into_iter().filter(|m| m.subject.starts_with("Op-ed:")).collect();
-    ensure!(oped.len() == total, "{} op-ed mails for {total} deliveries", oped.len());
+    let oped: Vec<CapturedMail> = mails
+        .into_iter()
+        .filter(|m| m.subject.starts_with("Op-ed:"))
+        .collect();
+    ensure!(
+        oped.len() == total,
+        "{} op-ed mails for {total} deliveries",
+        oped.len()
+    );
     for m in &oped {
         let lang = m.content_language.clone().unwrap_or_default();
         let text = m.text.clone().unwrap_or_default();
         let html = m.html.clone().unwrap_or_default();
         for name in authors_names {
-            ensure!(text.contains(name) && html.contains(name), "{lang} mail to {:?} lacks signatory {name}", m.envelope_to);
+            ensure!(
+                text.contains(name) && html.contains(name),
+                "{lang} mail to {:?} lacks signatory {name}",
+                m.envelope_to
+            );
         }
-        ensure!(text.contains(&crate::version_hash(TITLE, BODY)), "{lang} mail lacks the signature manifest");
+        ensure!(
+            text.contains(&crate::version_hash(TITLE, BODY)),
+            "{lang} mail lacks the signature manifest"
+        );
         if lang == "en" {
-            ensure!(m.subject.contains(TITLE), "English mail has subject {:?}", m.subject);
+            ensure!(
+                m.subject.contains(TITLE),
+                "English mail has subject {:?}",
+                m.subject
+            );
         } else {
             let marker = format!("⟦{lang}⟧");
-            ensure!(m.subject.contains(&marker) && text.contains(&marker), "{lang} mail is not in {lang}: {:?}", m.subject);
+            ensure!(
+                m.subject.contains(&marker) && text.contains(&marker),
+                "{lang} mail is not in {lang}: {:?}",
+                m.subject
+            );
         }
         if lang == "ar" {
-            ensure!(html.contains("dir=\"rtl\""), "Arabic mail is not right-to-left");
+            ensure!(
+                html.contains("dir=\"rtl\""),
+                "Arabic mail is not right-to-left"
+            );
         }
     }
     Ok(oped)
@@ -153,7 +221,10 @@ pub fn author_names(addresses: &[String]) -> Result<Vec<String>> {
         .skip(1)
         .filter_map(|l| {
             let cols: Vec<&str> = l.split(',').collect();
-            addresses.iter().any(|a| a == cols[1]).then(|| cols[0].to_owned())
+            addresses
+                .iter()
+                .any(|a| a == cols[1])
+                .then(|| cols[0].to_owned())
         })
         .collect())
 }

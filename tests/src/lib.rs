@@ -14,25 +14,34 @@ use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 pub mod flow;
 
-pub const SERVICES: [&str; 5] = ["intake", "roster", "drafting", "translation", "distribution"];
+pub const SERVICES: [&str; 5] = [
+    "intake",
+    "roster",
+    "drafting",
+    "translation",
+    "distribution",
+];
 pub const BOOTSTRAP_TOKEN: &str = "e2e-coordinator-token-0123456789abcdef";
 const LINK_SECRET: &str = "e2e-link-secret-0123456789abcdef0123456789";
 
 /// The workspace root.
 pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// One pipeline at a time: the machine has two cores, and the broker-restart test restarts the
 /// shared broker.
-pub fn exclusive() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+pub async fn exclusive() -> tokio::sync::MutexGuard<'static, ()> {
+    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    LOCK.lock().await
 }
 
 /// Builds the binaries once per test process (a no-op when they are up to date).
@@ -50,24 +59,41 @@ fn binaries() -> Result<PathBuf> {
             }
             // tests run from target/<profile>/deps/<test binary>
             let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-            Ok(exe.parent().and_then(Path::parent).ok_or("no target dir")?.to_path_buf())
+            Ok(exe
+                .parent()
+                .and_then(Path::parent)
+                .ok_or("no target dir")?
+                .to_path_buf())
         })
         .clone()
         .map_err(anyhow::Error::msg)
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn find_tool(name: &str) -> Result<PathBuf> {
-    for dir in ["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/sbin", "/usr/local/bin"] {
+    for dir in [
+        "/usr/sbin",
+        "/usr/bin",
+        "/sbin",
+        "/bin",
+        "/usr/local/sbin",
+        "/usr/local/bin",
+    ] {
         let p = Path::new(dir).join(name);
         if p.exists() {
             return Ok(p);
         }
     }
-    bail!("{name} is not installed: run ./deploy/test.sh (it installs rabbitmq-server and postfix), or apt-get install it")
+    bail!(
+        "{name} is not installed: run ./deploy/test.sh (it installs rabbitmq-server and postfix), or apt-get install it"
+    )
 }
 
 /// Runs `rabbitmqctl` with `args`.
@@ -89,7 +115,15 @@ pub fn rabbitmqctl(args: &[&str]) -> Result<String> {
 
 /// Messages ready in `queue` of `vhost`.
 pub fn queue_depth(vhost: &str, queue: &str) -> Result<u64> {
-    let out = rabbitmqctl(&["-q", "list_queues", "-p", vhost, "name", "messages_ready", "--no-table-headers"])?;
+    let out = rabbitmqctl(&[
+        "-q",
+        "list_queues",
+        "-p",
+        vhost,
+        "name",
+        "messages_ready",
+        "--no-table-headers",
+    ])?;
     Ok(out
         .lines()
         .filter_map(|l| {
@@ -165,8 +199,17 @@ impl Stack {
             cmd.args(["-u", "nobody"]);
         }
         let template = format!("{}/%Y%m%d%H%M%S.", self.mail_dir.display());
-        cmd.args(["-d", &template, &format!("127.0.0.1:{}", self.smtp_port), "256"]);
-        let child = cmd.stdout(Stdio::null()).stderr(self.log("smtp-sink")?).spawn().context("starting smtp-sink")?;
+        cmd.args([
+            "-d",
+            &template,
+            &format!("127.0.0.1:{}", self.smtp_port),
+            "256",
+        ]);
+        let child = cmd
+            .stdout(Stdio::null())
+            .stderr(self.log("smtp-sink")?)
+            .spawn()
+            .context("starting smtp-sink")?;
         self.helpers.push(child);
         wait_port(self.smtp_port, Duration::from_secs(10)).context("smtp-sink did not start")
     }
@@ -179,7 +222,8 @@ impl Stack {
             .spawn()
             .context("starting rrm-pseudo-translate")?;
         self.helpers.push(child);
-        wait_port(self.translate_port, Duration::from_secs(10)).context("rrm-pseudo-translate did not start")
+        wait_port(self.translate_port, Duration::from_secs(10))
+            .context("rrm-pseudo-translate did not start")
     }
 
     fn log(&self, name: &str) -> Result<Stdio> {
@@ -192,7 +236,8 @@ impl Stack {
 
     /// The service's log so far (JSON lines).
     pub fn log_of(&self, name: &str) -> String {
-        std::fs::read_to_string(self.dir.path().join("logs").join(format!("{name}.log"))).unwrap_or_default()
+        std::fs::read_to_string(self.dir.path().join("logs").join(format!("{name}.log")))
+            .unwrap_or_default()
     }
 
     pub fn url(&self, service: &str) -> String {
@@ -215,12 +260,24 @@ impl Stack {
             .env("RRM_STORAGE__DATA_DIR", self.dir.path().join("data"))
             .env("RRM_SMTP__PORT", self.smtp_port.to_string())
             .env("RRM_INTAKE__BOOTSTRAP_TOKEN", BOOTSTRAP_TOKEN)
-            .env("RRM_ROSTER__MEMBERS_CSV", workspace().join("config/demo/members.csv"))
-            .env("RRM_DISTRIBUTION__EDITORS_CSV", workspace().join("config/demo/editors.csv"))
-            .env("RRM_TRANSLATION__PROVIDER_URL", format!("http://127.0.0.1:{}", self.translate_port));
+            .env(
+                "RRM_ROSTER__MEMBERS_CSV",
+                workspace().join("config/demo/members.csv"),
+            )
+            .env(
+                "RRM_DISTRIBUTION__EDITORS_CSV",
+                workspace().join("config/demo/editors.csv"),
+            )
+            .env(
+                "RRM_TRANSLATION__PROVIDER_URL",
+                format!("http://127.0.0.1:{}", self.translate_port),
+            );
         for s in SERVICES {
             let upper = s.to_uppercase();
-            cmd.env(format!("RRM_SERVICES__{upper}__BIND"), format!("127.0.0.1:{}", self.ports[s]));
+            cmd.env(
+                format!("RRM_SERVICES__{upper}__BIND"),
+                format!("127.0.0.1:{}", self.ports[s]),
+            );
             cmd.env(format!("RRM_SERVICES__{upper}__PUBLIC_URL"), self.url(s));
         }
         let child = cmd
@@ -247,20 +304,32 @@ impl Stack {
     pub async fn wait_ready(&self, name: &str) -> Result<()> {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if let Ok(r) = self.http.get(format!("{}/readyz", self.url(name))).send().await
+            if let Ok(r) = self
+                .http
+                .get(format!("{}/readyz", self.url(name)))
+                .send()
+                .await
                 && r.status() == 200
             {
                 return Ok(());
             }
             if Instant::now() > deadline {
-                bail!("{name} not ready after 60 s; its log:\n{}", tail(&self.log_of(name), 40));
+                bail!(
+                    "{name} not ready after 60 s; its log:\n{}",
+                    tail(&self.log_of(name), 40)
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
     pub async fn readyz(&self, name: &str) -> u16 {
-        match self.http.get(format!("{}/readyz", self.url(name))).send().await {
+        match self
+            .http
+            .get(format!("{}/readyz", self.url(name)))
+            .send()
+            .await
+        {
             Ok(r) => r.status().as_u16(),
             Err(_) => 0,
         }
@@ -301,7 +370,12 @@ impl Stack {
     }
 
     /// Waits until `done` holds for the captured e-mails; fails with the service logs otherwise.
-    pub async fn wait_mails(&self, what: &str, timeout: Duration, done: impl Fn(&[CapturedMail]) -> bool) -> Result<Vec<CapturedMail>> {
+    pub async fn wait_mails(
+        &self,
+        what: &str,
+        timeout: Duration,
+        done: impl Fn(&[CapturedMail]) -> bool,
+    ) -> Result<Vec<CapturedMail>> {
         let deadline = Instant::now() + timeout;
         loop {
             let mails = self.mails();
@@ -309,7 +383,10 @@ impl Stack {
                 return Ok(mails);
             }
             if Instant::now() > deadline {
-                let subjects: Vec<String> = mails.iter().map(|m| format!("{:?} → {:?}", m.subject, m.envelope_to)).collect();
+                let subjects: Vec<String> = mails
+                    .iter()
+                    .map(|m| format!("{:?} → {:?}", m.subject, m.envelope_to))
+                    .collect();
                 bail!(
                     "timed out waiting for {what}; {} mails captured:\n{}\n{}",
                     mails.len(),
@@ -332,7 +409,12 @@ impl Stack {
 
     /// Follows an e-mailed link as a person: GET the page, then submit its form with `button`
     /// (the `value` of the submit button to press; `None` for the only one) and `fields` typed in.
-    pub async fn follow(&self, link: &str, button: Option<&str>, fields: &[(&str, &str)]) -> Result<Page> {
+    pub async fn follow(
+        &self,
+        link: &str,
+        button: Option<&str>,
+        fields: &[(&str, &str)],
+    ) -> Result<Page> {
         let page = self.get_page(link).await?;
         if page.status != 200 {
             bail!("GET {link} answered {}: {}", page.status, page.text());
@@ -389,7 +471,13 @@ impl Page {
 
     /// Submits the page's form as a browser would (hidden inputs, prefilled inputs and
     /// textareas, the pressed button), to the form's action or the page's own URL.
-    pub async fn submit(&self, http: &reqwest::Client, url: &str, button: Option<&str>, fields: &[(&str, &str)]) -> Result<Page> {
+    pub async fn submit(
+        &self,
+        http: &reqwest::Client,
+        url: &str,
+        button: Option<&str>,
+        fields: &[(&str, &str)],
+    ) -> Result<Page> {
         let form_data = {
             let doc = scraper::Html::parse_document(&self.html);
             let form_sel = scraper::Selector::parse("form[method=post]").unwrap();
@@ -399,7 +487,9 @@ impl Page {
             let mut data: Vec<(String, String)> = Vec::new();
             let inputs = scraper::Selector::parse("input, textarea").unwrap();
             for input in form.select(&inputs) {
-                let Some(name) = input.attr("name") else { continue };
+                let Some(name) = input.attr("name") else {
+                    continue;
+                };
                 let value = if input.value().name() == "textarea" {
                     input.text().collect::<String>()
                 } else {
@@ -425,7 +515,10 @@ impl Page {
             if let (Some(n), Some(v)) = (pressed.attr("name"), pressed.attr("value")) {
                 data.push((n.to_owned(), v.to_owned()));
             }
-            let target = form.attr("action").map(str::to_owned).unwrap_or_else(|| url.to_owned());
+            let target = form
+                .attr("action")
+                .map(str::to_owned)
+                .unwrap_or_else(|| url.to_owned());
             (target, data)
         };
         let (target, data) = form_data;
@@ -479,5 +572,7 @@ fn set_mode(path: &Path, mode: u32) -> Result<()> {
 /// SHA-256 of a version's canonical text, as drafting computes it.
 pub fn version_hash(title: &str, body: &str) -> String {
     use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(format!("{title}\n\n{body}").as_bytes()))
+    hex::encode(sha2::Sha256::digest(
+        format!("{title}\n\n{body}").as_bytes(),
+    ))
 }

@@ -5,19 +5,26 @@
 
 use lapin::options::{BasicGetOptions, BasicPublishOptions, ConfirmSelectOptions};
 use lapin::{BasicProperties, Connection, ConnectionProperties};
-use rrm_contracts::{Envelope, Event, LanguageCode, Signatory, TranslationCompleted, TranslationMethod};
+use rrm_contracts::{
+    Envelope, Event, LanguageCode, Signatory, TranslationCompleted, TranslationMethod,
+};
 use rrm_e2e::{Stack, exclusive, queue_depth};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn poison_messages_are_dead_lettered_and_the_next_good_one_is_handled() {
-    let _one_at_a_time = exclusive();
+    let _one_at_a_time = exclusive().await;
     let stack = Stack::start().await.unwrap();
 
-    let connection = Connection::connect(&stack.amqp_url, ConnectionProperties::default()).await.unwrap();
+    let connection = Connection::connect(&stack.amqp_url, ConnectionProperties::default())
+        .await
+        .unwrap();
     let channel = connection.create_channel().await.unwrap();
-    channel.confirm_select(ConfirmSelectOptions::default()).await.unwrap();
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await
+        .unwrap();
     let publish = |body: Vec<u8>| {
         let channel = channel.clone();
         async move {
@@ -56,16 +63,31 @@ async fn poison_messages_are_dead_lettered_and_the_next_good_one_is_handled() {
     // Not JSON at all.
     publish(b"\x00\xffnot an event{".to_vec()).await;
     // A schema version this build does not know.
-    let mut future = Envelope::new(&Event::TranslationCompleted(piece("fr")), "test", None, None);
+    let mut future = Envelope::new(
+        &Event::TranslationCompleted(piece("fr")),
+        "test",
+        None,
+        None,
+    );
     future.schema_version = 99;
     publish(future.to_bytes()).await;
     // An event type nobody has heard of.
-    let mut unknown = Envelope::new(&Event::TranslationCompleted(piece("fr")), "test", None, None);
+    let mut unknown = Envelope::new(
+        &Event::TranslationCompleted(piece("fr")),
+        "test",
+        None,
+        None,
+    );
     unknown.event_type = "oped.teleported".into();
     publish(unknown.to_bytes()).await;
     // And then a good one.
     let good = piece("fr");
-    let good_envelope = Envelope::new(&Event::TranslationCompleted(good.clone()), "test", Some(good.alert_id), None);
+    let good_envelope = Envelope::new(
+        &Event::TranslationCompleted(good.clone()),
+        "test",
+        Some(good.alert_id),
+        None,
+    );
     publish(good_envelope.to_bytes()).await;
 
     // The good message is handled: both editors reading French get it.
@@ -75,22 +97,45 @@ async fn poison_messages_are_dead_lettered_and_the_next_good_one_is_handled() {
         })
         .await
         .unwrap();
-    let mut to: Vec<String> = mails.iter().filter(|m| m.subject == "Op-ed: Ensemble").flat_map(|m| m.envelope_to.clone()).collect();
+    let mut to: Vec<String> = mails
+        .iter()
+        .filter(|m| m.subject == "Op-ed: Ensemble")
+        .flat_map(|m| m.envelope_to.clone())
+        .collect();
     to.sort();
-    assert_eq!(to, vec!["editor@al-yawm.editors.rrm.localhost", "tribune@le-quotidien.editors.rrm.localhost"]);
+    assert_eq!(
+        to,
+        vec![
+            "editor@al-yawm.editors.rrm.localhost",
+            "tribune@le-quotidien.editors.rrm.localhost"
+        ]
+    );
 
     // The three poison messages wait in the dead-letter queue, untouched, for an operator.
     let deadline = Instant::now() + Duration::from_secs(20);
     while queue_depth(&stack.vhost, "rrm.distribution.dead-letter").unwrap() < 3 {
-        assert!(Instant::now() < deadline, "poison messages did not reach the dead-letter queue");
+        assert!(
+            Instant::now() < deadline,
+            "poison messages did not reach the dead-letter queue"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert_eq!(queue_depth(&stack.vhost, "rrm.distribution").unwrap(), 0, "the work queue is drained");
+    assert_eq!(
+        queue_depth(&stack.vhost, "rrm.distribution").unwrap(),
+        0,
+        "the work queue is drained"
+    );
     let first = channel
-        .basic_get("rrm.distribution.dead-letter".into(), BasicGetOptions::default())
+        .basic_get(
+            "rrm.distribution.dead-letter".into(),
+            BasicGetOptions::default(),
+        )
         .await
         .unwrap()
         .expect("a dead letter");
     assert_eq!(first.delivery.data, b"\x00\xffnot an event{".to_vec());
-    assert!(stack.readyz("distribution").await == 200, "the service kept running");
+    assert!(
+        stack.readyz("distribution").await == 200,
+        "the service kept running"
+    );
 }

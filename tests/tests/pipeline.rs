@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_alert_reaches_every_editor_once_in_their_language() {
-    let _one_at_a_time = exclusive();
+    let _one_at_a_time = exclusive().await;
     let stack = Stack::start().await.unwrap();
     let started = Instant::now();
     let alert_id = flow::raise(&stack).await.unwrap();
@@ -34,25 +34,47 @@ async fn an_alert_reaches_every_editor_once_in_their_language() {
 
     // The timeline shows every stage, one request away.
     let alert = stack.alert(&alert_id).await.unwrap();
-    let types: Vec<&str> = alert["timeline"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
-    for t in ["alert.raised", "panel.mobilized", "panel.formed", "draft.version_created", "oped.approved"] {
+    let types: Vec<&str> = alert["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    for t in [
+        "alert.raised",
+        "panel.mobilized",
+        "panel.formed",
+        "draft.version_created",
+        "oped.approved",
+    ] {
         assert!(types.contains(&t), "timeline lacks {t}: {types:?}");
     }
-    let distributed = types.iter().filter(|t| **t == "distribution.completed").count();
+    let distributed = types
+        .iter()
+        .filter(|t| **t == "distribution.completed")
+        .count();
     // The last mail's event may still be on its way to intake.
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut distributed_now = distributed;
     while distributed_now < 6 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(200)).await;
         let alert = stack.alert(&alert_id).await.unwrap();
-        distributed_now = alert["timeline"].as_array().unwrap().iter().filter(|e| e["type"] == "distribution.completed").count();
+        distributed_now = alert["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["type"] == "distribution.completed")
+            .count();
     }
-    assert_eq!(distributed_now, 6, "one distribution.completed per language");
+    assert_eq!(
+        distributed_now, 6,
+        "one distribution.completed per language"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn services_killed_mid_flow_lose_nothing_and_duplicate_nothing() {
-    let _one_at_a_time = exclusive();
+    let _one_at_a_time = exclusive().await;
     let mut stack = Stack::start().await.unwrap();
 
     // Roster dies right after the alert is published: the event waits in its queue.
@@ -72,7 +94,9 @@ async fn services_killed_mid_flow_lose_nothing_and_duplicate_nothing() {
 
     // Distribution dies while the first languages are being mailed, translation right after.
     stack
-        .wait_mails("the first op-ed mail", Duration::from_secs(60), |m| m.iter().any(|m| m.subject.starts_with("Op-ed:")))
+        .wait_mails("the first op-ed mail", Duration::from_secs(60), |m| {
+            m.iter().any(|m| m.subject.starts_with("Op-ed:"))
+        })
         .await
         .unwrap();
     stack.kill_service("distribution");
@@ -90,7 +114,7 @@ async fn services_killed_mid_flow_lose_nothing_and_duplicate_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pipeline_survives_a_broker_restart() {
-    let _one_at_a_time = exclusive();
+    let _one_at_a_time = exclusive().await;
     let stack = Stack::start().await.unwrap();
     flow::raise(&stack).await.unwrap();
     flow::accept_invitations(&stack, 4).await.unwrap();
@@ -100,7 +124,10 @@ async fn the_pipeline_survives_a_broker_restart() {
     rrm_e2e::rabbitmqctl(&["stop_app"]).unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     while stack.readyz("drafting").await != 503 {
-        assert!(Instant::now() < deadline, "drafting still says ready without a broker");
+        assert!(
+            Instant::now() < deadline,
+            "drafting still says ready without a broker"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // People keep working meanwhile: their signatures are accepted into the outbox.

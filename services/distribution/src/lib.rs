@@ -8,7 +8,7 @@ pub mod domain;
 
 use axum::Router;
 use domain::Editor;
-use rrm_bus::{Prepared, HandleError, Handler, Store, Tx, TxResult, abort};
+use rrm_bus::{HandleError, Handler, Prepared, Store, Tx, TxResult, abort};
 use rrm_contracts::{DistributionCompleted, Envelope, Event, LanguageCode, TranslationCompleted};
 use rrm_platform::mail::{self, MailHook, MailWaker, MailWorker, NewMail, OutgoingMail};
 use rrm_platform::{CommonSettings, Pages, Service, Worker};
@@ -92,7 +92,13 @@ impl Distribution {
         Ok(readers)
     }
 
-    fn distribute(&self, tx: &Tx<'_>, envelope: &Envelope, piece: &TranslationCompleted, readers: &[Editor]) -> TxResult<(), HandleError> {
+    fn distribute(
+        &self,
+        tx: &Tx<'_>,
+        envelope: &Envelope,
+        piece: &TranslationCompleted,
+        readers: &[Editor],
+    ) -> TxResult<(), HandleError> {
         let key = batch_key(piece.oped_id, &piece.language);
         if tx.get::<Batch>(BATCHES, &key)?.is_some() {
             return Ok(());
@@ -103,7 +109,10 @@ impl Distribution {
             "dir": if rtl { "rtl" } else { "ltr" },
             "body_html": domain::markdown_html(&piece.body),
         });
-        let subject = self.pages.render_text("subject", &data).map_err(|e| permanent(format!("{e:#}")))?;
+        let subject = self
+            .pages
+            .render_text("subject", &data)
+            .map_err(|e| permanent(format!("{e:#}")))?;
         let mut total = 0u64;
         for editor in readers {
             let data = json!({
@@ -113,12 +122,22 @@ impl Distribution {
                 "body_html": domain::markdown_html(&piece.body),
             });
             let mail = NewMail {
-                key: format!("distribution:{}:{}:{}", piece.oped_id, piece.language, editor.editor_id),
+                key: format!(
+                    "distribution:{}:{}:{}",
+                    piece.oped_id, piece.language, editor.editor_id
+                ),
                 to_name: editor.name.clone(),
                 to: editor.email.clone(),
                 subject: subject.clone(),
-                text: self.pages.render_text("text", &data).map_err(|e| permanent(format!("{e:#}")))?,
-                html: Some(self.pages.render_html("html", &data).map_err(|e| permanent(format!("{e:#}")))?),
+                text: self
+                    .pages
+                    .render_text("text", &data)
+                    .map_err(|e| permanent(format!("{e:#}")))?,
+                html: Some(
+                    self.pages
+                        .render_html("html", &data)
+                        .map_err(|e| permanent(format!("{e:#}")))?,
+                ),
                 language: Some(piece.language.clone()),
                 correlation_id: Some(piece.alert_id),
                 tag: json!(Tag { batch: key.clone() }),
@@ -159,17 +178,29 @@ impl Handler for Distribution {
     fn prepare(&self, _: &Envelope, event: &Event) -> Result<Prepared, HandleError> {
         match event {
             Event::TranslationCompleted(piece) => {
-                let readers = self.readers(&piece.language).map_err(|e| HandleError::Transient(e.to_string()))?;
+                let readers = self
+                    .readers(&piece.language)
+                    .map_err(|e| HandleError::Transient(e.to_string()))?;
                 Ok(Some(Box::new(readers)))
             }
             _ => Ok(None),
         }
     }
 
-    fn handle(&self, tx: &Tx<'_>, envelope: &Envelope, event: &Event, prepared: &Prepared) -> TxResult<(), HandleError> {
+    fn handle(
+        &self,
+        tx: &Tx<'_>,
+        envelope: &Envelope,
+        event: &Event,
+        prepared: &Prepared,
+    ) -> TxResult<(), HandleError> {
         match event {
             Event::TranslationCompleted(piece) => {
-                let readers = prepared.as_ref().and_then(|p| p.downcast_ref::<Vec<Editor>>()).map(Vec::as_slice).unwrap_or_default();
+                let readers = prepared
+                    .as_ref()
+                    .and_then(|p| p.downcast_ref::<Vec<Editor>>())
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
                 self.distribute(tx, envelope, piece, readers)
             }
             _ => Ok(()),
@@ -196,7 +227,12 @@ impl Progress {
         }
         if !batch.completed && batch.sent + batch.failed >= batch.total {
             batch.completed = true;
-            tx.emit(&Envelope::new(&completed_event(&batch), SERVICE, Some(batch.alert_id), None))?;
+            tx.emit(&Envelope::new(
+                &completed_event(&batch),
+                SERVICE,
+                Some(batch.alert_id),
+                None,
+            ))?;
         }
         tx.put(BATCHES, &tag.batch, &batch)?;
         Ok(())
@@ -219,25 +255,25 @@ pub async fn import_editors(store: &Store, path: &str) -> anyhow::Result<usize> 
     let count = rows.len();
     store
         .transact::<_, std::convert::Infallible>(|tx| {
-            for (email, name, outlet, languages, regions, topics) in &rows {
-                let existing: Option<Uuid> = tx.get(BY_EMAIL, email.as_str())?;
+            for row in &rows {
+                let existing: Option<Uuid> = tx.get(BY_EMAIL, row.email.as_str())?;
                 let previous: Option<Editor> = match existing {
                     Some(id) => tx.get(EDITORS, id.as_bytes())?,
                     None => None,
                 };
                 let editor = Editor {
                     editor_id: existing.unwrap_or_else(Uuid::now_v7),
-                    name: name.clone(),
-                    email: email.clone(),
-                    outlet: outlet.clone(),
-                    languages: languages.clone(),
-                    regions: regions.clone(),
-                    topics: topics.clone(),
+                    name: row.name.clone(),
+                    email: row.email.clone(),
+                    outlet: row.outlet.clone(),
+                    languages: row.languages.clone(),
+                    regions: row.regions.clone(),
+                    topics: row.topics.clone(),
                     // An import never re-subscribes someone who unsubscribed.
                     unsubscribed: previous.is_some_and(|p| p.unsubscribed),
                 };
                 tx.put(EDITORS, editor.editor_id.as_bytes(), &editor)?;
-                tx.put(BY_EMAIL, email.as_str(), &editor.editor_id)?;
+                tx.put(BY_EMAIL, row.email.as_str(), &editor.editor_id)?;
             }
             Ok(())
         })
@@ -247,7 +283,11 @@ pub async fn import_editors(store: &Store, path: &str) -> anyhow::Result<usize> 
 }
 
 pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<()> {
-    let service = Service::open(SERVICE, settings.common.clone(), &[EDITORS, BY_EMAIL, BATCHES])?;
+    let service = Service::open(
+        SERVICE,
+        settings.common.clone(),
+        &[EDITORS, BY_EMAIL, BATCHES],
+    )?;
     if !settings.distribution.editors_csv.is_empty() {
         let count = import_editors(&service.store, &settings.distribution.editors_csv).await?;
         tracing::info!(count, path = %settings.distribution.editors_csv, "editors loaded");
@@ -259,9 +299,20 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
         mail_domain: service.mail_domain(),
         waker: waker.clone(),
     };
-    let worker = MailWorker::new(service.store.clone(), &service.settings.smtp, Arc::new(Progress), &waker)?;
+    let worker = MailWorker::new(
+        service.store.clone(),
+        &service.settings.smtp,
+        Arc::new(Progress),
+        &waker,
+    )?;
     let workers: Vec<Worker> = vec![Box::new(move |stop| Box::pin(worker.run(stop)))];
     service
-        .run(Router::new(), CONSUMES, Arc::new(distribution), workers, stop)
+        .run(
+            Router::new(),
+            CONSUMES,
+            Arc::new(distribution),
+            workers,
+            stop,
+        )
         .await
 }

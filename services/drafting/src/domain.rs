@@ -11,7 +11,14 @@ pub const MAX_BODY: usize = 60_000;
 /// Line endings normalised to LF and trailing whitespace trimmed, so the same text typed on any
 /// system has the same hash.
 pub fn normalize(text: &str) -> String {
-    text.replace("\r\n", "\n").replace('\r', "\n").lines().map(str::trim_end).collect::<Vec<_>>().join("\n").trim().to_owned()
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_owned()
 }
 
 /// The text a version's hash covers: title, blank line, body.
@@ -41,7 +48,11 @@ pub fn validate(title: &str, body: &str) -> Result<(String, String), Vec<FieldPr
             message: format!("must be 1 to {MAX_BODY} characters"),
         });
     }
-    if errors.is_empty() { Ok((title, body)) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok((title, body))
+    } else {
+        Err(errors)
+    }
 }
 
 /// Whether every author signed: signatures are per version hash, so a new version (a new hash)
@@ -56,7 +67,8 @@ mod tests {
 
     #[test]
     fn the_same_text_typed_anywhere_has_the_same_hash() {
-        let (t1, b1) = validate(" Our  common ground ", "First line.  \r\nSecond line.\r\n").unwrap();
+        let (t1, b1) =
+            validate(" Our  common ground ", "First line.  \r\nSecond line.\r\n").unwrap();
         let (t2, b2) = validate("Our common ground", "First line.\nSecond line.").unwrap();
         assert_eq!(version_hash(&t1, &b1), version_hash(&t2, &b2));
         assert_eq!(version_hash(&t1, &b1).len(), 64);
@@ -64,7 +76,10 @@ mod tests {
 
     #[test]
     fn any_change_changes_the_hash() {
-        assert_ne!(version_hash("T", "We stand together."), version_hash("T", "We stand together!"));
+        assert_ne!(
+            version_hash("T", "We stand together."),
+            version_hash("T", "We stand together!")
+        );
         assert_ne!(version_hash("T", "body"), version_hash("T2", "body"));
     }
 

@@ -13,9 +13,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use chrono::{DateTime, Utc};
-use rrm_bus::{Prepared, ConflictableTransactionError, HandleError, Handler, Store, Tx, TxResult, abort};
+use rrm_bus::{
+    ConflictableTransactionError, HandleError, Handler, Prepared, Store, Tx, TxResult, abort,
+};
 use rrm_contracts::{
-    DraftVersionCreated, Envelope, Event, LanguageCode, OpedApproved, PanelFormed, PanelMember, Signatory, SignatureRecorded,
+    DraftVersionCreated, Envelope, Event, LanguageCode, OpedApproved, PanelFormed, PanelMember,
+    Signatory, SignatureRecorded,
 };
 use rrm_platform::mail::{self, MailWaker, MailWorker, NewMail, NoHook};
 use rrm_platform::{CommonSettings, LinkError, LinkSigner, Pages, Service, Worker};
@@ -110,7 +113,11 @@ fn pages() -> anyhow::Result<Pages> {
 pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<()> {
     let source_language = LanguageCode::parse(&settings.drafting.source_language)
         .map_err(|e| anyhow::anyhow!("drafting.source_language: {e}"))?;
-    let service = Service::open(SERVICE, settings.common.clone(), &[DRAFTS, BY_ALERT, VERSIONS, SIGNATURES])?;
+    let service = Service::open(
+        SERVICE,
+        settings.common.clone(),
+        &[DRAFTS, BY_ALERT, VERSIONS, SIGNATURES],
+    )?;
     let waker = MailWaker::default();
     let drafting = Drafting {
         store: service.store.clone(),
@@ -121,13 +128,20 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
         source_language,
         waker: waker.clone(),
     };
-    let worker = MailWorker::new(service.store.clone(), &service.settings.smtp, Arc::new(NoHook), &waker)?;
+    let worker = MailWorker::new(
+        service.store.clone(),
+        &service.settings.smtp,
+        Arc::new(NoHook),
+        &waker,
+    )?;
     let workers: Vec<Worker> = vec![Box::new(move |stop| Box::pin(worker.run(stop)))];
     let router = Router::new()
         .route("/drafts/{token}", get(show_draft).post(save_version))
         .route("/sign/{token}", get(show_signing).post(sign_version))
         .with_state(drafting.clone());
-    service.run(router, CONSUMES, Arc::new(drafting), workers, stop).await
+    service
+        .run(router, CONSUMES, Arc::new(drafting), workers, stop)
+        .await
 }
 
 fn permanent(e: anyhow::Error) -> ConflictableTransactionError<HandleError> {
@@ -135,8 +149,16 @@ fn permanent(e: anyhow::Error) -> ConflictableTransactionError<HandleError> {
 }
 
 impl Drafting {
-    fn open_draft(&self, tx: &Tx<'_>, envelope: &Envelope, panel: &PanelFormed) -> TxResult<(), HandleError> {
-        if tx.get::<Uuid>(BY_ALERT, panel.alert_id.as_bytes())?.is_some() {
+    fn open_draft(
+        &self,
+        tx: &Tx<'_>,
+        envelope: &Envelope,
+        panel: &PanelFormed,
+    ) -> TxResult<(), HandleError> {
+        if tx
+            .get::<Uuid>(BY_ALERT, panel.alert_id.as_bytes())?
+            .is_some()
+        {
             return Ok(());
         }
         let draft = Draft {
@@ -147,14 +169,25 @@ impl Drafting {
             approved: None,
         };
         for author in &panel.authors {
-            let token = self.links.sign(EDIT, &author.member_id.to_string(), &draft.draft_id.to_string(), None);
+            let token = self.links.sign(
+                EDIT,
+                &author.member_id.to_string(),
+                &draft.draft_id.to_string(),
+                None,
+            );
             let data = json!({ "panel": panel, "author": author, "link": format!("{}/drafts/{token}", self.public_url) });
             let mail = NewMail {
                 key: format!("draft:{}:{}", draft.draft_id, author.member_id),
                 to_name: author.name.clone(),
                 to: author.email.clone(),
-                subject: self.pages.render_text("draft_subject", &data).map_err(permanent)?,
-                text: self.pages.render_text("draft_text", &data).map_err(permanent)?,
+                subject: self
+                    .pages
+                    .render_text("draft_subject", &data)
+                    .map_err(permanent)?,
+                text: self
+                    .pages
+                    .render_text("draft_text", &data)
+                    .map_err(permanent)?,
                 html: None,
                 language: Some(self.source_language.clone()),
                 correlation_id: envelope.correlation_id,
@@ -168,15 +201,35 @@ impl Drafting {
         Ok(())
     }
 
-    fn sign_request(&self, tx: &Tx<'_>, draft: &Draft, version: &Version, author: &PanelMember) -> TxResult<(), HandleError> {
-        let token = self.links.sign(SIGN, &author.member_id.to_string(), &draft.draft_id.to_string(), Some(&version.hash));
+    fn sign_request(
+        &self,
+        tx: &Tx<'_>,
+        draft: &Draft,
+        version: &Version,
+        author: &PanelMember,
+    ) -> TxResult<(), HandleError> {
+        let token = self.links.sign(
+            SIGN,
+            &author.member_id.to_string(),
+            &draft.draft_id.to_string(),
+            Some(&version.hash),
+        );
         let data = json!({ "version": version, "author": author, "link": format!("{}/sign/{token}", self.public_url) });
         let mail = NewMail {
-            key: format!("sign:{}:{}:{}", draft.draft_id, version.hash, author.member_id),
+            key: format!(
+                "sign:{}:{}:{}",
+                draft.draft_id, version.hash, author.member_id
+            ),
             to_name: author.name.clone(),
             to: author.email.clone(),
-            subject: self.pages.render_text("sign_subject", &data).map_err(permanent)?,
-            text: self.pages.render_text("sign_text", &data).map_err(permanent)?,
+            subject: self
+                .pages
+                .render_text("sign_subject", &data)
+                .map_err(permanent)?,
+            text: self
+                .pages
+                .render_text("sign_text", &data)
+                .map_err(permanent)?,
             html: None,
             language: Some(self.source_language.clone()),
             correlation_id: Some(draft.panel.alert_id),
@@ -188,7 +241,13 @@ impl Drafting {
 }
 
 impl Handler for Drafting {
-    fn handle(&self, tx: &Tx<'_>, envelope: &Envelope, event: &Event, _: &Prepared) -> TxResult<(), HandleError> {
+    fn handle(
+        &self,
+        tx: &Tx<'_>,
+        envelope: &Envelope,
+        event: &Event,
+        _: &Prepared,
+    ) -> TxResult<(), HandleError> {
         match event {
             Event::PanelFormed(panel) => self.open_draft(tx, envelope, panel),
             _ => Ok(()),
@@ -207,13 +266,30 @@ fn link_error(pages: &Pages, e: LinkError) -> Response {
 
 fn unavailable(pages: &Pages, e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "drafting request failed");
-    pages.error(StatusCode::SERVICE_UNAVAILABLE, "Please try again", "This could not be done just now; nothing was changed.")
+    pages.error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Please try again",
+        "This could not be done just now; nothing was changed.",
+    )
 }
 
 /// The draft and the author a token of `purpose` is for.
-fn resolve(app: &Drafting, token: &str, purpose: &str) -> Result<(Draft, PanelMember, rrm_platform::Claims), Response> {
-    let claims = app.links.verify(token, purpose, Utc::now()).map_err(|e| link_error(&app.pages, e))?;
-    let not_found = || app.pages.error(StatusCode::NOT_FOUND, "Draft not found", "This draft no longer exists.");
+fn resolve(
+    app: &Drafting,
+    token: &str,
+    purpose: &str,
+) -> Result<(Draft, PanelMember, rrm_platform::Claims), Response> {
+    let claims = app
+        .links
+        .verify(token, purpose, Utc::now())
+        .map_err(|e| link_error(&app.pages, e))?;
+    let not_found = || {
+        app.pages.error(
+            StatusCode::NOT_FOUND,
+            "Draft not found",
+            "This draft no longer exists.",
+        )
+    };
     let draft_id = Uuid::parse_str(&claims.object).map_err(|_| not_found())?;
     let draft: Draft = app
         .store
@@ -234,8 +310,15 @@ fn version(store: &Store, draft: Uuid, hash: &str) -> Result<Option<Version>, rr
     store.get(VERSIONS, key(draft, hash))
 }
 
-fn signature_status(store: &Store, draft: &Draft, hash: &str) -> Result<Vec<serde_json::Value>, rrm_bus::StoreError> {
-    let signed = store.get::<Signatures>(SIGNATURES, key(draft.draft_id, hash))?.unwrap_or_default().members();
+fn signature_status(
+    store: &Store,
+    draft: &Draft,
+    hash: &str,
+) -> Result<Vec<serde_json::Value>, rrm_bus::StoreError> {
+    let signed = store
+        .get::<Signatures>(SIGNATURES, key(draft.draft_id, hash))?
+        .unwrap_or_default()
+        .members();
     Ok(draft
         .panel
         .authors
@@ -252,19 +335,39 @@ async fn show_draft(State(app): State<Drafting>, Path(token): Path<String>) -> R
     render_draft(&app, &token, &draft, &author, None, StatusCode::OK)
 }
 
-fn render_draft(app: &Drafting, token: &str, draft: &Draft, author: &PanelMember, problems: Option<(&str, &str, Vec<rrm_platform::FieldProblem>)>, status: StatusCode) -> Response {
-    let current = match draft.current.as_deref().map(|h| version(&app.store, draft.draft_id, h)).transpose() {
+fn render_draft(
+    app: &Drafting,
+    token: &str,
+    draft: &Draft,
+    author: &PanelMember,
+    problems: Option<(&str, &str, Vec<rrm_platform::FieldProblem>)>,
+    status: StatusCode,
+) -> Response {
+    let current = match draft
+        .current
+        .as_deref()
+        .map(|h| version(&app.store, draft.draft_id, h))
+        .transpose()
+    {
         Ok(v) => v.flatten(),
         Err(e) => return unavailable(&app.pages, e),
     };
-    let signatures = match draft.submitted.as_deref().map(|h| signature_status(&app.store, draft, h)).transpose() {
+    let signatures = match draft
+        .submitted
+        .as_deref()
+        .map(|h| signature_status(&app.store, draft, h))
+        .transpose()
+    {
         Ok(s) => s.unwrap_or_default(),
         Err(e) => return unavailable(&app.pages, e),
     };
     let (title, body, errors) = match problems {
         Some((t, b, errors)) => (t.to_owned(), b.to_owned(), errors),
         None => (
-            current.as_ref().map(|v| v.title.clone()).unwrap_or_default(),
+            current
+                .as_ref()
+                .map(|v| v.title.clone())
+                .unwrap_or_default(),
             current.as_ref().map(|v| v.body.clone()).unwrap_or_default(),
             Vec::new(),
         ),
@@ -296,29 +399,60 @@ struct DraftForm {
 
 enum Saved {
     Approved,
-    Version { hash: String, new: bool, submitted: bool },
+    Version {
+        hash: String,
+        new: bool,
+        submitted: bool,
+    },
 }
 
-async fn save_version(State(app): State<Drafting>, Path(token): Path<String>, form: Result<Form<DraftForm>, FormRejection>) -> Response {
+async fn save_version(
+    State(app): State<Drafting>,
+    Path(token): Path<String>,
+    form: Result<Form<DraftForm>, FormRejection>,
+) -> Response {
     let (draft, author, _) = match resolve(&app, &token, EDIT) {
         Ok(found) => found,
         Err(page) => return page,
     };
     let Ok(Form(form)) = form else {
-        return app.pages.error(StatusCode::BAD_REQUEST, "The form could not be read", "Please go back to the draft page and use its buttons.");
+        return app.pages.error(
+            StatusCode::BAD_REQUEST,
+            "The form could not be read",
+            "Please go back to the draft page and use its buttons.",
+        );
     };
     if !app.links.verify_csrf(&token, &form.csrf) {
         tracing::warn!("refused a draft save without a valid CSRF value");
-        return app.pages.error(StatusCode::FORBIDDEN, "Please use the draft page", "This save did not come from the draft page. Open the link from your e-mail again.");
+        return app.pages.error(
+            StatusCode::FORBIDDEN,
+            "Please use the draft page",
+            "This save did not come from the draft page. Open the link from your e-mail again.",
+        );
     }
     let submit = match form.action.as_str() {
         "save" => false,
         "submit" => true,
-        _ => return app.pages.error(StatusCode::BAD_REQUEST, "Unknown action", "Please use the page's buttons."),
+        _ => {
+            return app.pages.error(
+                StatusCode::BAD_REQUEST,
+                "Unknown action",
+                "Please use the page's buttons.",
+            );
+        }
     };
     let (title, body) = match domain::validate(&form.title, &form.body) {
         Ok(text) => text,
-        Err(errors) => return render_draft(&app, &token, &draft, &author, Some((&form.title, &form.body, errors)), StatusCode::UNPROCESSABLE_ENTITY),
+        Err(errors) => {
+            return render_draft(
+                &app,
+                &token,
+                &draft,
+                &author,
+                Some((&form.title, &form.body, errors)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
     };
     let hash = domain::version_hash(&title, &body);
     let result = app.store.transact::<_, HandleError>(|tx| {
@@ -339,7 +473,10 @@ async fn save_version(State(app): State<Drafting>, Path(token): Path<String>, fo
                 created_at: Utc::now(),
                 parent: draft.current.clone(),
             };
-            if tx.get::<Version>(VERSIONS, key(draft.draft_id, &hash))?.is_none() {
+            if tx
+                .get::<Version>(VERSIONS, key(draft.draft_id, &hash))?
+                .is_none()
+            {
                 tx.put(VERSIONS, key(draft.draft_id, &hash), &version)?;
             }
             draft.current = Some(hash.clone());
@@ -367,7 +504,11 @@ async fn save_version(State(app): State<Drafting>, Path(token): Path<String>, fo
             }
         }
         tx.put(DRAFTS, draft.draft_id.as_bytes(), &draft)?;
-        Ok(Saved::Version { hash: hash.clone(), new, submitted })
+        Ok(Saved::Version {
+            hash: hash.clone(),
+            new,
+            submitted,
+        })
     });
     let saved = match result {
         Ok(saved) => saved,
@@ -398,13 +539,20 @@ async fn show_signing(State(app): State<Drafting>, Path(token): Path<String>) ->
     };
     let hash = claims.version.unwrap_or_default();
     let Ok(Some(v)) = version(&app.store, draft.draft_id, &hash) else {
-        return app.pages.error(StatusCode::NOT_FOUND, "Version not found", "This version of the op-ed does not exist.");
+        return app.pages.error(
+            StatusCode::NOT_FOUND,
+            "Version not found",
+            "This version of the op-ed does not exist.",
+        );
     };
     let signatures = match signature_status(&app.store, &draft, &hash) {
         Ok(s) => s,
         Err(e) => return unavailable(&app.pages, e),
     };
-    let signed = signatures.iter().zip(&draft.panel.authors).any(|(s, a)| a.member_id == author.member_id && s["signed"] == true);
+    let signed = signatures
+        .iter()
+        .zip(&draft.panel.authors)
+        .any(|(s, a)| a.member_id == author.member_id && s["signed"] == true);
     let data = json!({
         "version": v,
         "author": author,
@@ -413,7 +561,8 @@ async fn show_signing(State(app): State<Drafting>, Path(token): Path<String>) ->
         "replaced": draft.submitted.as_deref() != Some(hash.as_str()),
         "csrf": app.links.csrf_for(&token),
     });
-    app.pages.page(StatusCode::OK, "Sign the op-ed", "sign", &data)
+    app.pages
+        .page(StatusCode::OK, "Sign the op-ed", "sign", &data)
 }
 
 #[derive(Debug, Deserialize)]
@@ -427,13 +576,21 @@ enum Signed {
     Now { approved: bool },
 }
 
-async fn sign_version(State(app): State<Drafting>, Path(token): Path<String>, form: Result<Form<SignForm>, FormRejection>) -> Response {
+async fn sign_version(
+    State(app): State<Drafting>,
+    Path(token): Path<String>,
+    form: Result<Form<SignForm>, FormRejection>,
+) -> Response {
     let (draft, author, claims) = match resolve(&app, &token, SIGN) {
         Ok(found) => found,
         Err(page) => return page,
     };
     let Ok(Form(form)) = form else {
-        return app.pages.error(StatusCode::BAD_REQUEST, "The form could not be read", "Please go back to the page and use its button.");
+        return app.pages.error(
+            StatusCode::BAD_REQUEST,
+            "The form could not be read",
+            "Please go back to the page and use its button.",
+        );
     };
     if !app.links.verify_csrf(&token, &form.csrf) {
         tracing::warn!("refused a signature without a valid CSRF value");
@@ -449,7 +606,9 @@ async fn sign_version(State(app): State<Drafting>, Path(token): Path<String>, fo
             return Ok(Signed::Replaced);
         }
         let sig_key = key(draft.draft_id, &hash);
-        let mut signatures = tx.get::<Signatures>(SIGNATURES, &sig_key)?.unwrap_or_default();
+        let mut signatures = tx
+            .get::<Signatures>(SIGNATURES, &sig_key)?
+            .unwrap_or_default();
         if signatures.members().contains(&author.member_id) {
             return Ok(Signed::Already);
         }
@@ -518,14 +677,27 @@ async fn sign_version(State(app): State<Drafting>, Path(token): Path<String>, fo
             "A newer version of the op-ed exists, so this one can no longer be signed. You have been sent a link to the new version.",
             StatusCode::CONFLICT,
         ),
-        Signed::Already => ("Already signed", "Your signature on this version was already recorded; nothing was changed.", StatusCode::OK),
+        Signed::Already => (
+            "Already signed",
+            "Your signature on this version was already recorded; nothing was changed.",
+            StatusCode::OK,
+        ),
         Signed::Now { approved: true } => (
             "Signed — the op-ed is approved",
             "Every author has signed. The op-ed is now being translated and sent to editors.",
             StatusCode::OK,
         ),
-        Signed::Now { approved: false } => ("Signed", "Your signature is recorded. The op-ed goes out once every author has signed.", StatusCode::OK),
+        Signed::Now { approved: false } => (
+            "Signed",
+            "Your signature is recorded. The op-ed goes out once every author has signed.",
+            StatusCode::OK,
+        ),
     };
     tracing::info!(correlation_id = %draft.panel.alert_id, heading, "signing answered");
-    app.pages.page(status, heading, "done", &json!({ "heading": heading, "message": message, "hash": hash }))
+    app.pages.page(
+        status,
+        heading,
+        "done",
+        &json!({ "heading": heading, "message": message, "hash": hash }),
+    )
 }

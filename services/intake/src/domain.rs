@@ -52,7 +52,12 @@ fn tag_list(field: &str, values: &[String], errors: &mut Vec<FieldProblem>) -> V
     let mut out: Vec<String> = Vec::new();
     for v in values {
         let tag = v.trim().to_lowercase();
-        if tag.is_empty() || tag.len() > 64 || !tag.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_') {
+        if tag.is_empty()
+            || tag.len() > 64
+            || !tag
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+        {
             errors.push(FieldProblem {
                 field: field.into(),
                 message: format!("{v:?} is not a tag (letters, digits, '-' and '_', at most 64)"),
@@ -92,7 +97,10 @@ pub fn validate(
     let languages = match &input.languages {
         None => defaults.languages.to_vec(),
         Some(list) if list.is_empty() => {
-            problem("languages", "name at least one language, or leave it out for the defaults");
+            problem(
+                "languages",
+                "name at least one language, or leave it out for the defaults",
+            );
             Vec::new()
         }
         Some(list) => {
@@ -107,11 +115,16 @@ pub fn validate(
             parsed
         }
     };
-    let deadline = input.deadline.unwrap_or(now + Duration::hours(defaults.deadline_hours));
+    let deadline = input
+        .deadline
+        .unwrap_or(now + Duration::hours(defaults.deadline_hours));
     if deadline <= now {
         problem("deadline", "must be in the future");
     }
-    let dedup_key = input.dedup_key.map(|k| k.trim().to_owned()).filter(|k| !k.is_empty());
+    let dedup_key = input
+        .dedup_key
+        .map(|k| k.trim().to_owned())
+        .filter(|k| !k.is_empty());
     if dedup_key.as_ref().is_some_and(|k| k.len() > 200) {
         problem("dedup_key", "must be at most 200 characters");
     }
@@ -170,14 +183,26 @@ mod tests {
     }
 
     fn defaults() -> Vec<LanguageCode> {
-        ["ar", "en"].iter().map(|l| LanguageCode::parse(l).unwrap()).collect()
+        ["ar", "en"]
+            .iter()
+            .map(|l| LanguageCode::parse(l).unwrap())
+            .collect()
     }
 
     #[test]
     fn defaults_fill_languages_and_deadline() {
         let langs = defaults();
         let now = Utc::now();
-        let alert = validate(input("Burning"), &Defaults { languages: &langs, deadline_hours: 6 }, "desk", now).unwrap();
+        let alert = validate(
+            input("Burning"),
+            &Defaults {
+                languages: &langs,
+                deadline_hours: 6,
+            },
+            "desk",
+            now,
+        )
+        .unwrap();
         assert_eq!(alert.languages, langs);
         assert_eq!(alert.deadline, now + Duration::hours(6));
         assert_eq!(alert.regions, vec!["europe"]);
@@ -189,7 +214,16 @@ mod tests {
         let mut bad = input("");
         bad.languages = Some(vec!["english".into()]);
         bad.deadline = Some(Utc::now() - Duration::hours(1));
-        let errors = validate(bad, &Defaults { languages: &langs, deadline_hours: 6 }, "d", Utc::now()).unwrap_err();
+        let errors = validate(
+            bad,
+            &Defaults {
+                languages: &langs,
+                deadline_hours: 6,
+            },
+            "d",
+            Utc::now(),
+        )
+        .unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["title", "languages", "deadline"]);
     }
@@ -197,7 +231,10 @@ mod tests {
     #[test]
     fn the_same_event_worded_differently_is_a_duplicate() {
         let langs = defaults();
-        let d = Defaults { languages: &langs, deadline_hours: 6 };
+        let d = Defaults {
+            languages: &langs,
+            deadline_hours: 6,
+        };
         let a = validate(input("Quran burning in Stockholm!"), &d, "d", Utc::now()).unwrap();
         let b = validate(input("  quran BURNING in stockholm "), &d, "d", Utc::now()).unwrap();
         assert_eq!(dedup_keys(&a), dedup_keys(&b));

@@ -10,7 +10,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
 use domain::{Alert, Defaults, NewAlert};
-use rrm_bus::{Prepared, HandleError, Handler, Tx, TxResult};
+use rrm_bus::{HandleError, Handler, Prepared, Tx, TxResult};
 use rrm_contracts::{AlertRaised, CoordinatorTokenIssued, Envelope, Event, LanguageCode};
 use rrm_platform::{ApiJson, CommonSettings, Problem, Service, auth};
 use secrecy::{ExposeSecret, SecretString};
@@ -136,14 +136,19 @@ struct AlertView<'a> {
     timeline: Vec<TimelineEntry>,
 }
 
-async fn raise_alert(State(app): State<App>, headers: HeaderMap, ApiJson(input): ApiJson<NewAlert>) -> Result<Response, Problem> {
+async fn raise_alert(
+    State(app): State<App>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<NewAlert>,
+) -> Result<Response, Problem> {
     let coordinator = auth::authenticate(&app.service.store, &headers, "alerts:write")?;
     let now = Utc::now();
     let defaults = Defaults {
         languages: &app.languages,
         deadline_hours: app.deadline_hours,
     };
-    let alert = domain::validate(input, &defaults, &coordinator.name, now).map_err(Problem::invalid_fields)?;
+    let alert = domain::validate(input, &defaults, &coordinator.name, now)
+        .map_err(Problem::invalid_fields)?;
     let keys = domain::dedup_keys(&alert);
     let window = app.dedup_window;
     let (stored, duplicate) = app
@@ -181,7 +186,11 @@ async fn raise_alert(State(app): State<App>, headers: HeaderMap, ApiJson(input):
     app.service.store.flush().await.map_err(Problem::internal)?;
     let span = tracing::info_span!("alert", correlation_id = %stored.alert_id);
     span.in_scope(|| tracing::info!(duplicate, "alert raised"));
-    let status = if duplicate { StatusCode::OK } else { StatusCode::CREATED };
+    let status = if duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
     let timeline = timeline(&app, stored.alert_id)?;
     let view = AlertView {
         alert: &stored,
@@ -189,22 +198,37 @@ async fn raise_alert(State(app): State<App>, headers: HeaderMap, ApiJson(input):
         timeline,
     };
     let location = format!("/api/v1/alerts/{}", stored.alert_id);
-    Ok((status, [(axum::http::header::LOCATION, location)], Json(&view)).into_response())
+    Ok((
+        status,
+        [(axum::http::header::LOCATION, location)],
+        Json(&view),
+    )
+        .into_response())
 }
 
 async fn list_alerts(State(app): State<App>, headers: HeaderMap) -> Result<Response, Problem> {
     auth::authenticate(&app.service.store, &headers, "alerts:read")?;
     let mut alerts = Vec::new();
-    for item in app.service.store.scan::<Alert>(ALERTS, b"").map_err(Problem::internal)? {
+    for item in app
+        .service
+        .store
+        .scan::<Alert>(ALERTS, b"")
+        .map_err(Problem::internal)?
+    {
         alerts.push(item.map_err(Problem::internal)?.1);
     }
     alerts.reverse(); // UUIDv7 keys: newest first
     Ok(Json(serde_json::json!({ "alerts": alerts })).into_response())
 }
 
-async fn show_alert(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, Problem> {
+async fn show_alert(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
     auth::authenticate(&app.service.store, &headers, "alerts:read")?;
-    let id = Uuid::parse_str(&id).map_err(|_| Problem::bad_request("the alert id is not a UUID"))?;
+    let id =
+        Uuid::parse_str(&id).map_err(|_| Problem::bad_request("the alert id is not a UUID"))?;
     let alert: Alert = app
         .service
         .store
@@ -245,7 +269,13 @@ async fn openapi() -> impl IntoResponse {
 struct Timeline;
 
 impl Handler for Timeline {
-    fn handle(&self, tx: &Tx<'_>, envelope: &Envelope, event: &Event, _: &Prepared) -> TxResult<(), HandleError> {
+    fn handle(
+        &self,
+        tx: &Tx<'_>,
+        envelope: &Envelope,
+        event: &Event,
+        _: &Prepared,
+    ) -> TxResult<(), HandleError> {
         let Some(alert_id) = envelope.correlation_id else {
             return Ok(());
         };
@@ -268,19 +298,39 @@ fn describe(event: &Event) -> String {
         Event::AlertRaised(e) => format!("alert raised by {}: {}", e.raised_by, e.title),
         Event::AlertCancelled(e) => format!("alert cancelled: {}", e.reason),
         Event::PanelMobilized(e) => format!("{} members invited", e.invited.len()),
-        Event::MemberResponded(e) => format!("member {} {}", e.member_id, if e.accepted { "accepted" } else { "declined" }),
+        Event::MemberResponded(e) => format!(
+            "member {} {}",
+            e.member_id,
+            if e.accepted { "accepted" } else { "declined" }
+        ),
         Event::PanelFormed(e) => format!(
             "panel formed: {}",
-            e.authors.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ")
+            e.authors
+                .iter()
+                .map(|a| a.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         Event::DraftVersionCreated(e) => format!("draft version {}", short(&e.version_hash)),
-        Event::SignatureRecorded(e) => format!("member {} signed version {}", e.member_id, short(&e.version_hash)),
-        Event::OpedApproved(e) => format!("op-ed approved: {} ({} signatories)", e.title, e.signatories.len()),
+        Event::SignatureRecorded(e) => format!(
+            "member {} signed version {}",
+            e.member_id,
+            short(&e.version_hash)
+        ),
+        Event::OpedApproved(e) => format!(
+            "op-ed approved: {} ({} signatories)",
+            e.title,
+            e.signatories.len()
+        ),
         Event::OpedCorrected(e) => format!("op-ed corrected: {}", e.note),
         Event::OpedWithdrawn(e) => format!("op-ed withdrawn: {}", e.reason),
         Event::TranslationCompleted(e) => format!("translated into {}", e.language),
-        Event::DistributionCompleted(e) => format!("{} distributed to {} editors", e.language, e.recipients),
-        Event::CoordinatorTokenIssued(_) | Event::CoordinatorTokenRevoked(_) => event.event_type().to_string(),
+        Event::DistributionCompleted(e) => {
+            format!("{} distributed to {} editors", e.language, e.recipients)
+        }
+        Event::CoordinatorTokenIssued(_) | Event::CoordinatorTokenRevoked(_) => {
+            event.event_type().to_string()
+        }
     }
 }
 

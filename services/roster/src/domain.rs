@@ -39,7 +39,13 @@ impl Member {
 
 /// Picks up to `size` members for a panel, best match first, but first one from each of the
 /// `min_lines` best-represented different lines, so the panel can be balanced across lines.
-pub fn select_panel<'a>(members: &'a [Member], topics: &[String], regions: &[String], size: usize, min_lines: usize) -> Vec<&'a Member> {
+pub fn select_panel<'a>(
+    members: &'a [Member],
+    topics: &[String],
+    regions: &[String],
+    size: usize,
+    min_lines: usize,
+) -> Vec<&'a Member> {
     let mut ranked: Vec<&Member> = members.iter().filter(|m| m.available).collect();
     ranked.sort_by(|a, b| {
         b.score(topics, regions)
@@ -99,10 +105,14 @@ pub fn list(raw: &str) -> Vec<String> {
 /// Reads a members CSV; any bad row fails the whole import (nothing half-loaded).
 pub fn parse_members(reader: impl std::io::Read) -> anyhow::Result<Vec<(EmailAddress, MemberRow)>> {
     let mut rows = Vec::new();
-    for (i, row) in csv::Reader::from_reader(reader).deserialize::<MemberRow>().enumerate() {
+    for (i, row) in csv::Reader::from_reader(reader)
+        .deserialize::<MemberRow>()
+        .enumerate()
+    {
         let line = i + 2;
         let row = row.map_err(|e| anyhow::anyhow!("members CSV line {line}: {e}"))?;
-        let email = EmailAddress::parse(&row.email).map_err(|e| anyhow::anyhow!("members CSV line {line}: {e}"))?;
+        let email = EmailAddress::parse(&row.email)
+            .map_err(|e| anyhow::anyhow!("members CSV line {line}: {e}"))?;
         if row.name.trim().is_empty() || row.line.trim().is_empty() {
             anyhow::bail!("members CSV line {line}: name and line are required");
         }
@@ -157,7 +167,10 @@ mod tests {
         let b = member("B", "Muslim", &[]);
         let c = member("C", "Jewish", &[]);
         assert!(!panel_complete(&[&a], 2, 2));
-        assert!(!panel_complete(&[&a, &b], 2, 2), "two authors of one line are not balanced");
+        assert!(
+            !panel_complete(&[&a, &b], 2, 2),
+            "two authors of one line are not balanced"
+        );
         assert!(panel_complete(&[&a, &c], 2, 2));
     }
 

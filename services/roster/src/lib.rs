@@ -5,16 +5,17 @@
 
 pub mod domain;
 
+use axum::Router;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
-use axum::Router;
 use chrono::{DateTime, Utc};
 use domain::Member;
-use rrm_bus::{Prepared, HandleError, Handler, Store, Tx, TxResult, abort};
+use rrm_bus::{HandleError, Handler, Prepared, Store, Tx, TxResult, abort};
 use rrm_contracts::{
-    AlertRaised, EmailAddress, Envelope, Event, LanguageCode, MemberResponded, PanelFormed, PanelMember, PanelMobilized,
+    AlertRaised, EmailAddress, Envelope, Event, LanguageCode, MemberResponded, PanelFormed,
+    PanelMember, PanelMobilized,
 };
 use rrm_platform::mail::{self, MailWaker, MailWorker, NewMail, NoHook};
 use rrm_platform::{CommonSettings, LinkError, LinkSigner, Pages, Service, Worker};
@@ -95,7 +96,11 @@ fn pages() -> anyhow::Result<Pages> {
 }
 
 pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<()> {
-    let service = Service::open(SERVICE, settings.common.clone(), &[MEMBERS, BY_EMAIL, PANELS, INVITATIONS])?;
+    let service = Service::open(
+        SERVICE,
+        settings.common.clone(),
+        &[MEMBERS, BY_EMAIL, PANELS, INVITATIONS],
+    )?;
     if !settings.roster.members_csv.is_empty() {
         let count = import_members(&service.store, &settings.roster.members_csv).await?;
         tracing::info!(count, path = %settings.roster.members_csv, "members loaded");
@@ -110,10 +115,18 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
         settings: settings.roster.clone(),
         waker: waker.clone(),
     };
-    let worker = MailWorker::new(service.store.clone(), &service.settings.smtp, Arc::new(NoHook), &waker)?;
+    let worker = MailWorker::new(
+        service.store.clone(),
+        &service.settings.smtp,
+        Arc::new(NoHook),
+        &waker,
+    )?;
     let workers: Vec<Worker> = vec![Box::new(move |stop| Box::pin(worker.run(stop)))];
     let router = Router::new()
-        .route("/invitations/{token}", get(show_invitation).post(answer_invitation))
+        .route(
+            "/invitations/{token}",
+            get(show_invitation).post(answer_invitation),
+        )
         .with_state(roster.clone());
     service
         .run(router, CONSUMES, Arc::new(roster), workers, stop)
@@ -160,14 +173,32 @@ fn panel_member(m: &Member) -> PanelMember {
 
 impl Roster {
     fn all_members(&self) -> Result<Vec<Member>, rrm_bus::StoreError> {
-        self.store.scan::<Member>(MEMBERS, b"")?.map(|r| r.map(|(_, m)| m)).collect()
+        self.store
+            .scan::<Member>(MEMBERS, b"")?
+            .map(|r| r.map(|(_, m)| m))
+            .collect()
     }
 
-    fn mobilize(&self, tx: &Tx<'_>, envelope: &Envelope, alert: &AlertRaised, members: &[Member]) -> TxResult<(), HandleError> {
-        if tx.get::<Panel>(PANELS, alert.alert_id.as_bytes())?.is_some() {
+    fn mobilize(
+        &self,
+        tx: &Tx<'_>,
+        envelope: &Envelope,
+        alert: &AlertRaised,
+        members: &[Member],
+    ) -> TxResult<(), HandleError> {
+        if tx
+            .get::<Panel>(PANELS, alert.alert_id.as_bytes())?
+            .is_some()
+        {
             return Ok(());
         }
-        let chosen = domain::select_panel(members, &alert.topics, &alert.regions, self.settings.invite, self.settings.min_lines);
+        let chosen = domain::select_panel(
+            members,
+            &alert.topics,
+            &alert.regions,
+            self.settings.invite,
+            self.settings.min_lines,
+        );
         if chosen.is_empty() {
             tracing::error!("no available member to invite: the panel cannot form");
         }
@@ -181,10 +212,17 @@ impl Roster {
                 answer: Answer::Pending,
                 answered_at: None,
             };
-            let token = self.links.sign(PURPOSE, &member.member_id.to_string(), &invitation.invitation_id.to_string(), None);
+            let token = self.links.sign(
+                PURPOSE,
+                &member.member_id.to_string(),
+                &invitation.invitation_id.to_string(),
+                None,
+            );
             let link = format!("{}/invitations/{token}", self.public_url);
             let data = json!({ "alert": alert, "member": member, "link": link });
-            let render = |r: anyhow::Result<String>| r.map_err(|e| abort(HandleError::Permanent(format!("{e:#}"))));
+            let render = |r: anyhow::Result<String>| {
+                r.map_err(|e| abort(HandleError::Permanent(format!("{e:#}"))))
+            };
             let new_mail = NewMail {
                 key: format!("invitation:{}", invitation.invitation_id),
                 to_name: member.name.clone(),
@@ -197,7 +235,11 @@ impl Roster {
                 tag: serde_json::Value::Null,
             };
             mail::enqueue(tx, new_mail, &self.mail_domain)?;
-            tx.put(INVITATIONS, invitation.invitation_id.as_bytes(), &invitation)?;
+            tx.put(
+                INVITATIONS,
+                invitation.invitation_id.as_bytes(),
+                &invitation,
+            )?;
             invitations.push(invitation.invitation_id);
         }
         let panel = Panel {
@@ -222,17 +264,29 @@ impl Handler for Roster {
     fn prepare(&self, _: &Envelope, event: &Event) -> Result<Prepared, HandleError> {
         match event {
             Event::AlertRaised(_) => {
-                let members = self.all_members().map_err(|e| HandleError::Transient(e.to_string()))?;
+                let members = self
+                    .all_members()
+                    .map_err(|e| HandleError::Transient(e.to_string()))?;
                 Ok(Some(Box::new(members)))
             }
             _ => Ok(None),
         }
     }
 
-    fn handle(&self, tx: &Tx<'_>, envelope: &Envelope, event: &Event, prepared: &Prepared) -> TxResult<(), HandleError> {
+    fn handle(
+        &self,
+        tx: &Tx<'_>,
+        envelope: &Envelope,
+        event: &Event,
+        prepared: &Prepared,
+    ) -> TxResult<(), HandleError> {
         match event {
             Event::AlertRaised(alert) => {
-                let members = prepared.as_ref().and_then(|p| p.downcast_ref::<Vec<Member>>()).map(Vec::as_slice).unwrap_or_default();
+                let members = prepared
+                    .as_ref()
+                    .and_then(|p| p.downcast_ref::<Vec<Member>>())
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
                 self.mobilize(tx, envelope, alert, members)
             }
             _ => Ok(()),
@@ -242,23 +296,48 @@ impl Handler for Roster {
 
 /// The invitation, member and panel a valid token points at, or the page explaining why not.
 fn resolve(roster: &Roster, token: &str) -> Result<(Invitation, Member, Panel), Response> {
-    let claims = roster.links.verify(token, PURPOSE, Utc::now()).map_err(|e| link_error(&roster.pages, e))?;
+    let claims = roster
+        .links
+        .verify(token, PURPOSE, Utc::now())
+        .map_err(|e| link_error(&roster.pages, e))?;
     let lookup = || -> Result<Option<(Invitation, Member, Panel)>, rrm_bus::StoreError> {
-        let Ok(id) = Uuid::parse_str(&claims.object) else { return Ok(None) };
-        let Some(invitation) = roster.store.get::<Invitation>(INVITATIONS, id.as_bytes())? else { return Ok(None) };
+        let Ok(id) = Uuid::parse_str(&claims.object) else {
+            return Ok(None);
+        };
+        let Some(invitation) = roster.store.get::<Invitation>(INVITATIONS, id.as_bytes())? else {
+            return Ok(None);
+        };
         if invitation.member_id.to_string() != claims.subject {
             return Ok(None);
         }
-        let Some(member) = roster.store.get::<Member>(MEMBERS, invitation.member_id.as_bytes())? else { return Ok(None) };
-        let Some(panel) = roster.store.get::<Panel>(PANELS, invitation.alert_id.as_bytes())? else { return Ok(None) };
+        let Some(member) = roster
+            .store
+            .get::<Member>(MEMBERS, invitation.member_id.as_bytes())?
+        else {
+            return Ok(None);
+        };
+        let Some(panel) = roster
+            .store
+            .get::<Panel>(PANELS, invitation.alert_id.as_bytes())?
+        else {
+            return Ok(None);
+        };
         Ok(Some((invitation, member, panel)))
     };
     match lookup() {
         Ok(Some(found)) => Ok(found),
-        Ok(None) => Err(roster.pages.error(StatusCode::NOT_FOUND, "Invitation not found", "This invitation no longer exists.")),
+        Ok(None) => Err(roster.pages.error(
+            StatusCode::NOT_FOUND,
+            "Invitation not found",
+            "This invitation no longer exists.",
+        )),
         Err(e) => {
             tracing::error!(error = %e, "reading an invitation failed");
-            Err(roster.pages.error(StatusCode::SERVICE_UNAVAILABLE, "Please try again", "We could not read this invitation just now."))
+            Err(roster.pages.error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Please try again",
+                "We could not read this invitation just now.",
+            ))
         }
     }
 }
@@ -286,7 +365,9 @@ async fn show_invitation(State(roster): State<Roster>, Path(token): Path<String>
         "csrf": roster.links.csrf_for(&token),
         "formed": panel.formed,
     });
-    roster.pages.page(StatusCode::OK, "Mobilisation", "invitation", &data)
+    roster
+        .pages
+        .page(StatusCode::OK, "Mobilisation", "invitation", &data)
 }
 
 #[derive(Debug, Deserialize)]
@@ -300,13 +381,21 @@ enum Answered {
     Already(Answer),
 }
 
-async fn answer_invitation(State(roster): State<Roster>, Path(token): Path<String>, form: Result<Form<AnswerForm>, axum::extract::rejection::FormRejection>) -> Response {
+async fn answer_invitation(
+    State(roster): State<Roster>,
+    Path(token): Path<String>,
+    form: Result<Form<AnswerForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
     let (invitation, member, panel) = match resolve(&roster, &token) {
         Ok(found) => found,
         Err(page) => return page,
     };
     let Ok(Form(form)) = form else {
-        return roster.pages.error(StatusCode::BAD_REQUEST, "The form could not be read", "Please go back to the page and use its buttons.");
+        return roster.pages.error(
+            StatusCode::BAD_REQUEST,
+            "The form could not be read",
+            "Please go back to the page and use its buttons.",
+        );
     };
     if !roster.links.verify_csrf(&token, &form.csrf) {
         tracing::warn!("refused an answer without a valid CSRF value");
@@ -315,17 +404,29 @@ async fn answer_invitation(State(roster): State<Roster>, Path(token): Path<Strin
     let accepted = match form.response.as_str() {
         "accept" => true,
         "decline" => false,
-        _ => return roster.pages.error(StatusCode::BAD_REQUEST, "Unknown answer", "Please accept or decline with the page's buttons."),
+        _ => {
+            return roster.pages.error(
+                StatusCode::BAD_REQUEST,
+                "Unknown answer",
+                "Please accept or decline with the page's buttons.",
+            );
+        }
     };
     let settings = &roster.settings;
     let result = roster.store.transact::<_, std::convert::Infallible>(|tx| {
-        let Some(mut current) = tx.get::<Invitation>(INVITATIONS, invitation.invitation_id.as_bytes())? else {
+        let Some(mut current) =
+            tx.get::<Invitation>(INVITATIONS, invitation.invitation_id.as_bytes())?
+        else {
             return Ok(Answered::Already(Answer::Declined));
         };
         if current.answer != Answer::Pending {
             return Ok(Answered::Already(current.answer));
         }
-        current.answer = if accepted { Answer::Accepted } else { Answer::Declined };
+        current.answer = if accepted {
+            Answer::Accepted
+        } else {
+            Answer::Declined
+        };
         current.answered_at = Some(Utc::now());
         tx.put(INVITATIONS, current.invitation_id.as_bytes(), &current)?;
         let correlation = Some(current.alert_id);
@@ -341,10 +442,16 @@ async fn answer_invitation(State(roster): State<Roster>, Path(token): Path<Strin
             None,
         ))?;
         let Some(mut panel) = tx.get::<Panel>(PANELS, current.alert_id.as_bytes())? else {
-            return Ok(Answered::Now { accepted, formed_now: false });
+            return Ok(Answered::Now {
+                accepted,
+                formed_now: false,
+            });
         };
         if panel.formed || !accepted {
-            return Ok(Answered::Now { accepted, formed_now: false });
+            return Ok(Answered::Now {
+                accepted,
+                formed_now: false,
+            });
         }
         let mut authors = Vec::new();
         for id in &panel.invitations {
@@ -357,7 +464,10 @@ async fn answer_invitation(State(roster): State<Roster>, Path(token): Path<Strin
         }
         let refs: Vec<&Member> = authors.iter().collect();
         if !domain::panel_complete(&refs, settings.authors_needed, settings.min_lines) {
-            return Ok(Answered::Now { accepted, formed_now: false });
+            return Ok(Answered::Now {
+                accepted,
+                formed_now: false,
+            });
         }
         panel.formed = true;
         tx.put(PANELS, current.alert_id.as_bytes(), &panel)?;
@@ -376,32 +486,53 @@ async fn answer_invitation(State(roster): State<Roster>, Path(token): Path<Strin
             correlation,
             None,
         ))?;
-        Ok(Answered::Now { accepted, formed_now: true })
+        Ok(Answered::Now {
+            accepted,
+            formed_now: true,
+        })
     });
     let answered = match result {
         Ok(a) => a,
         Err(e) => {
             tracing::error!(error = %e, "recording an answer failed");
-            return roster.pages.error(StatusCode::SERVICE_UNAVAILABLE, "Please try again", "Your answer could not be recorded just now; nothing was changed.");
+            return roster.pages.error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Please try again",
+                "Your answer could not be recorded just now; nothing was changed.",
+            );
         }
     };
     if let Err(e) = roster.store.flush().await {
         tracing::error!(error = %e, "flushing an answer failed");
-        return roster.pages.error(StatusCode::SERVICE_UNAVAILABLE, "Please try again", "Your answer could not be recorded just now.");
+        return roster.pages.error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Please try again",
+            "Your answer could not be recorded just now.",
+        );
     }
     let span = tracing::info_span!("invitation", correlation_id = %invitation.alert_id);
     let data = match answered {
-        Answered::Now { accepted, formed_now } => {
+        Answered::Now {
+            accepted,
+            formed_now,
+        } => {
             span.in_scope(|| tracing::info!(accepted, formed_now, "member answered"));
             json!({ "member": member, "alert": panel.alert, "accepted": accepted, "formed_now": formed_now, "already": false })
         }
-        Answered::Already(answer) => json!({ "member": member, "alert": panel.alert, "accepted": answer == Answer::Accepted, "already": true }),
+        Answered::Already(answer) => {
+            json!({ "member": member, "alert": panel.alert, "accepted": answer == Answer::Accepted, "already": true })
+        }
     };
-    roster.pages.page(StatusCode::OK, "Thank you", "answered", &data)
+    roster
+        .pages
+        .page(StatusCode::OK, "Thank you", "answered", &data)
 }
 
 /// The e-mail address of a member, for tools and tests.
-pub fn member_by_email(store: &Store, email: &EmailAddress) -> Result<Option<Member>, rrm_bus::StoreError> {
+pub fn member_by_email(
+    store: &Store,
+    email: &EmailAddress,
+) -> Result<Option<Member>, rrm_bus::StoreError> {
     match store.get::<Uuid>(BY_EMAIL, email.as_str())? {
         Some(id) => store.get(MEMBERS, id.as_bytes()),
         None => Ok(None),

@@ -9,8 +9,10 @@ use axum::Router;
 use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
 use provider::{Provider, ProviderError};
-use rrm_bus::{Prepared, HandleError, Handler, Store, Tx, TxResult};
-use rrm_contracts::{Envelope, Event, LanguageCode, OpedApproved, TranslationCompleted, TranslationMethod};
+use rrm_bus::{HandleError, Handler, Prepared, Store, Tx, TxResult};
+use rrm_contracts::{
+    Envelope, Event, LanguageCode, OpedApproved, TranslationCompleted, TranslationMethod,
+};
 use rrm_platform::{CommonSettings, Service, Worker};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -73,7 +75,13 @@ struct Dispatch {
     wake: Arc<Notify>,
 }
 
-fn completed(oped: &OpedApproved, language: LanguageCode, title: String, body: String, method: TranslationMethod) -> Event {
+fn completed(
+    oped: &OpedApproved,
+    language: LanguageCode,
+    title: String,
+    body: String,
+    method: TranslationMethod,
+) -> Event {
     Event::TranslationCompleted(TranslationCompleted {
         alert_id: oped.alert_id,
         oped_id: oped.oped_id,
@@ -88,9 +96,20 @@ fn completed(oped: &OpedApproved, language: LanguageCode, title: String, body: S
 }
 
 impl Handler for Dispatch {
-    fn handle(&self, tx: &Tx<'_>, envelope: &Envelope, event: &Event, _: &Prepared) -> TxResult<(), HandleError> {
-        let Event::OpedApproved(oped) = event else { return Ok(()) };
-        if tx.get::<OpedApproved>(OPEDS, oped.oped_id.as_bytes())?.is_some() {
+    fn handle(
+        &self,
+        tx: &Tx<'_>,
+        envelope: &Envelope,
+        event: &Event,
+        _: &Prepared,
+    ) -> TxResult<(), HandleError> {
+        let Event::OpedApproved(oped) = event else {
+            return Ok(());
+        };
+        if tx
+            .get::<OpedApproved>(OPEDS, oped.oped_id.as_bytes())?
+            .is_some()
+        {
             return Ok(());
         }
         tx.put(OPEDS, oped.oped_id.as_bytes(), oped)?;
@@ -103,7 +122,13 @@ impl Handler for Dispatch {
         for language in languages {
             if language.primary() == oped.source_language.primary() {
                 // Written in it: final as signed.
-                let event = completed(oped, language.clone(), oped.title.clone(), oped.body.clone(), TranslationMethod::Source);
+                let event = completed(
+                    oped,
+                    language.clone(),
+                    oped.title.clone(),
+                    oped.body.clone(),
+                    TranslationMethod::Source,
+                );
                 tx.emit(&envelope.caused(&event, SERVICE))?;
                 continue;
             }
@@ -163,7 +188,9 @@ impl Translator {
             let (key, ()) = item?;
             if let Some(job) = self.store.get::<Job>(JOBS, &key)?
                 && job.next_attempt_at <= now
-                && let Some(oped) = self.store.get::<OpedApproved>(OPEDS, job.oped_id.as_bytes())?
+                && let Some(oped) = self
+                    .store
+                    .get::<OpedApproved>(OPEDS, job.oped_id.as_bytes())?
             {
                 due.push((job, oped));
                 if due.len() >= 64 {
@@ -178,20 +205,33 @@ impl Translator {
         let key = job_key(job.oped_id, &job.language);
         let result = self
             .provider
-            .translate(&oped.title, &oped.body, oped.source_language.primary(), job.language.as_str())
+            .translate(
+                &oped.title,
+                &oped.body,
+                oped.source_language.primary(),
+                job.language.as_str(),
+            )
             .await;
         let outcome = self.store.transact::<_, HandleError>(|tx| {
             if tx.get::<()>(PENDING, &key)?.is_none() {
                 return Ok(());
             }
-            let Some(mut current) = tx.get::<Job>(JOBS, &key)? else { return Ok(()) };
+            let Some(mut current) = tx.get::<Job>(JOBS, &key)? else {
+                return Ok(());
+            };
             current.attempts += 1;
             match &result {
                 Ok((title, body)) => {
                     current.state = JobState::Done;
                     current.last_error = None;
                     tx.remove(PENDING, &key)?;
-                    let event = completed(&oped, job.language.clone(), title.clone(), body.clone(), TranslationMethod::Machine);
+                    let event = completed(
+                        &oped,
+                        job.language.clone(),
+                        title.clone(),
+                        body.clone(),
+                        TranslationMethod::Machine,
+                    );
                     tx.emit(&Envelope::new(&event, SERVICE, Some(oped.alert_id), None))?;
                 }
                 Err(ProviderError::Permanent(e)) => {
@@ -255,7 +295,13 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
     };
     let workers: Vec<Worker> = vec![Box::new(move |stop| Box::pin(translator.run(stop)))];
     service
-        .run(Router::new(), CONSUMES, Arc::new(Dispatch { wake }), workers, stop)
+        .run(
+            Router::new(),
+            CONSUMES,
+            Arc::new(Dispatch { wake }),
+            workers,
+            stop,
+        )
         .await
 }
 

@@ -55,7 +55,8 @@ impl Provider {
         timeout: Duration,
         api_key: Option<SecretString>,
     ) -> anyhow::Result<Self> {
-        let base = reqwest::Url::parse(base_url).with_context(|| format!("translation.provider_url {base_url:?}"))?;
+        let base = reqwest::Url::parse(base_url)
+            .with_context(|| format!("translation.provider_url {base_url:?}"))?;
         if !matches!(base.scheme(), "http" | "https") {
             bail!("translation.provider_url must be http(s)");
         }
@@ -70,11 +71,21 @@ impl Provider {
             .timeout(timeout)
             .user_agent("rrm-translation")
             .build()?;
-        Ok(Self { client, endpoint, api_key })
+        Ok(Self {
+            client,
+            endpoint,
+            api_key,
+        })
     }
 
     /// `(title, body)` translated from `source` into `target`.
-    pub async fn translate(&self, title: &str, body: &str, source: &str, target: &str) -> Result<(String, String), ProviderError> {
+    pub async fn translate(
+        &self,
+        title: &str,
+        body: &str,
+        source: &str,
+        target: &str,
+    ) -> Result<(String, String), ProviderError> {
         let request = Request {
             q: [title, body],
             source,
@@ -91,10 +102,9 @@ impl Provider {
             .map_err(|e| ProviderError::Transient(e.without_url().to_string()))?;
         let status = response.status();
         if status.is_success() {
-            let body: Response = response
-                .json()
-                .await
-                .map_err(|e| ProviderError::Transient(format!("unreadable answer: {}", e.without_url())))?;
+            let body: Response = response.json().await.map_err(|e| {
+                ProviderError::Transient(format!("unreadable answer: {}", e.without_url()))
+            })?;
             let mut texts = body.translated_text.into_iter();
             return match (texts.next(), texts.next()) {
                 (Some(t), Some(b)) => Ok((t, b)),
@@ -122,7 +132,9 @@ mod tests {
     fn only_allow_listed_hosts_are_called() {
         let d = Duration::from_secs(1);
         assert!(Provider::new("http://127.0.0.1:5005", &["127.0.0.1".into()], d, d, None).is_ok());
-        let err = Provider::new("https://evil.example", &["127.0.0.1".into()], d, d, None).err().unwrap();
+        let err = Provider::new("https://evil.example", &["127.0.0.1".into()], d, d, None)
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("allowed_hosts"));
         assert!(Provider::new("file:///etc/passwd", &["".into()], d, d, None).is_err());
     }

@@ -3,8 +3,8 @@
 //! type or version, refused by the handler) rejected without requeue, into the dead-letter queue,
 //! while consuming goes on.
 
-use crate::store::{Store, Tx, TxResult, TransactError};
 use crate::BusError;
+use crate::store::{Store, TransactError, Tx, TxResult};
 use futures_util::StreamExt;
 use lapin::Consumer;
 use lapin::message::Delivery;
@@ -38,7 +38,13 @@ pub trait Handler: Send + Sync + 'static {
         Ok(None)
     }
 
-    fn handle(&self, tx: &Tx<'_>, envelope: &Envelope, event: &Event, prepared: &Prepared) -> TxResult<(), HandleError>;
+    fn handle(
+        &self,
+        tx: &Tx<'_>,
+        envelope: &Envelope,
+        event: &Event,
+        prepared: &Prepared,
+    ) -> TxResult<(), HandleError>;
 }
 
 /// What [`Handler::prepare`] read for [`Handler::handle`].
@@ -54,7 +60,11 @@ pub enum Outcome {
 }
 
 /// Handles one message body: decode, handle in a transaction with the inbox, flush.
-pub async fn process(store: &Store, handler: &dyn Handler, body: &[u8]) -> Result<Outcome, BusError> {
+pub async fn process(
+    store: &Store,
+    handler: &dyn Handler,
+    body: &[u8],
+) -> Result<Outcome, BusError> {
     let envelope = match Envelope::from_bytes(body) {
         Ok(envelope) => envelope,
         Err(e) => {
@@ -119,7 +129,11 @@ pub async fn process(store: &Store, handler: &dyn Handler, body: &[u8]) -> Resul
 }
 
 /// Consumes until the channel fails or the stream ends.
-pub(crate) async fn run(store: Store, handler: Arc<dyn Handler>, mut consumer: Consumer) -> Result<(), BusError> {
+pub(crate) async fn run(
+    store: Store,
+    handler: Arc<dyn Handler>,
+    mut consumer: Consumer,
+) -> Result<(), BusError> {
     while let Some(delivery) = consumer.next().await {
         let delivery: Delivery = delivery?;
         let outcome = match process(&store, handler.as_ref(), &delivery.data).await {
@@ -130,13 +144,16 @@ pub(crate) async fn run(store: Store, handler: Arc<dyn Handler>, mut consumer: C
                 Outcome::Retried
             }
         };
-        metrics::counter!("rrm_events_consumed_total", "outcome" => format!("{outcome:?}")).increment(1);
+        metrics::counter!("rrm_events_consumed_total", "outcome" => format!("{outcome:?}"))
+            .increment(1);
         match outcome {
             Outcome::Handled | Outcome::Duplicate => {
                 delivery.ack(BasicAckOptions::default()).await?;
             }
             Outcome::DeadLettered => {
-                delivery.reject(BasicRejectOptions { requeue: false }).await?;
+                delivery
+                    .reject(BasicRejectOptions { requeue: false })
+                    .await?;
             }
             Outcome::Retried => {
                 tokio::time::sleep(std::time::Duration::from_millis(200)).await;

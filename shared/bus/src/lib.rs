@@ -21,8 +21,8 @@ pub mod store;
 pub mod topology;
 
 pub use consumer::{HandleError, Handler, Outcome, Prepared};
-pub use store::{Store, StoreError, TransactError, Tx, TxResult, abort};
 pub use sled::transaction::{ConflictableTransactionError, UnabortableTransactionError};
+pub use store::{Store, StoreError, TransactError, Tx, TxResult, abort};
 pub use topology::Topology;
 
 use backon::BackoffBuilder;
@@ -120,7 +120,8 @@ async fn serve(
     shutdown: &CancellationToken,
 ) -> Result<(), BusError> {
     let service = &config.topology.service;
-    let properties = ConnectionProperties::default().with_connection_name(format!("rrm-{service}").into());
+    let properties =
+        ConnectionProperties::default().with_connection_name(format!("rrm-{service}").into());
     let connection = Connection::connect(&config.url, properties).await?;
     let mut events = connection.events_listener();
 
@@ -128,10 +129,14 @@ async fn serve(
     config.topology.declare(&setup).await?;
 
     let publish = connection.create_channel().await?;
-    publish.confirm_select(ConfirmSelectOptions::default()).await?;
+    publish
+        .confirm_select(ConfirmSelectOptions::default())
+        .await?;
 
     let consume = connection.create_channel().await?;
-    consume.basic_qos(config.prefetch, BasicQosOptions::default()).await?;
+    consume
+        .basic_qos(config.prefetch, BasicQosOptions::default())
+        .await?;
     let consumer = consume
         .basic_consume(
             config.topology.queue().into(),

@@ -3,11 +3,11 @@
 //! queue is bound to comes back instead of vanishing). Whatever is unconfirmed when the channel dies
 //! stays in the outbox and is published again on the next connection; consumers deduplicate.
 
+use crate::BusError;
 use crate::store::Store;
 use crate::topology::EVENTS_EXCHANGE;
-use crate::BusError;
-use lapin::options::BasicPublishOptions;
 use lapin::Confirmation;
+use lapin::options::BasicPublishOptions;
 use lapin::{BasicProperties, Channel};
 use std::time::Duration;
 use tracing::{error, warn};
@@ -87,7 +87,9 @@ async fn publish_batch(store: &Store, channel: &Channel) -> Result<BatchOutcome,
                 outcome = BatchOutcome::SomeRefused;
             }
             Confirmation::NotRequested => {
-                return Err(BusError::Protocol("publish channel is not in confirm mode".into()));
+                return Err(BusError::Protocol(
+                    "publish channel is not in confirm mode".into(),
+                ));
             }
         }
     }

@@ -105,18 +105,24 @@ impl Store {
     ///
     /// `f` may run more than once (on conflict), so it must not have side effects outside `tx`.
     /// Durability needs [`Store::flush`] afterwards, before acking a delivery or answering 2xx.
-    pub fn transact<T, E>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T, E>) -> Result<T, TransactError<E>> {
+    pub fn transact<T, E>(
+        &self,
+        f: impl Fn(&Tx<'_>) -> TxResult<T, E>,
+    ) -> Result<T, TransactError<E>> {
         let tree_refs: Vec<&sled::Tree> = self.inner.trees.iter().collect();
         let emitted = std::cell::Cell::new(false);
-        let result = sled::Transactional::transaction(tree_refs.as_slice(), |trees: &Vec<TransactionalTree>| {
-            emitted.set(false);
-            let tx = Tx {
-                trees,
-                names: &self.inner.names,
-                emitted: &emitted,
-            };
-            f(&tx)
-        })?;
+        let result = sled::Transactional::transaction(
+            tree_refs.as_slice(),
+            |trees: &Vec<TransactionalTree>| {
+                emitted.set(false);
+                let tx = Tx {
+                    trees,
+                    names: &self.inner.names,
+                    emitted: &emitted,
+                };
+                f(&tx)
+            },
+        )?;
         if emitted.get() {
             self.inner.relay_wake.notify_one();
         }
@@ -139,7 +145,11 @@ impl Store {
     }
 
     /// Reads one record outside any transaction.
-    pub fn get<T: DeserializeOwned>(&self, tree: &str, key: impl AsRef<[u8]>) -> Result<Option<T>, StoreError> {
+    pub fn get<T: DeserializeOwned>(
+        &self,
+        tree: &str,
+        key: impl AsRef<[u8]>,
+    ) -> Result<Option<T>, StoreError> {
         match self.tree(tree)?.get(key)? {
             None => Ok(None),
             Some(bytes) => decode(tree, &bytes).map(Some),
@@ -165,7 +175,10 @@ impl Store {
     }
 
     /// Oldest pending outbox entries, at most `limit`.
-    pub(crate) fn outbox_batch(&self, limit: usize) -> Result<Vec<(sled::IVec, Envelope)>, StoreError> {
+    pub(crate) fn outbox_batch(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<(sled::IVec, Envelope)>, StoreError> {
         let outbox = self.tree(OUTBOX)?;
         let mut batch = Vec::new();
         for item in outbox.iter().take(limit) {
@@ -203,7 +216,9 @@ fn decode<T: DeserializeOwned>(tree: &str, bytes: &[u8]) -> Result<T, StoreError
 }
 
 fn corrupt(tree: &str, e: serde_json::Error) -> UnabortableTransactionError {
-    UnabortableTransactionError::Storage(sled::Error::Unsupported(format!("corrupt record in {tree}: {e}")))
+    UnabortableTransactionError::Storage(sled::Error::Unsupported(format!(
+        "corrupt record in {tree}: {e}"
+    )))
 }
 
 /// One transaction's view of the service's trees, its outbox and its inbox.
@@ -219,23 +234,42 @@ impl Tx<'_> {
             .iter()
             .position(|n| n == name)
             .map(|i| &self.trees[i])
-            .ok_or_else(|| UnabortableTransactionError::Storage(sled::Error::Unsupported(format!("no tree named {name}"))))
+            .ok_or_else(|| {
+                UnabortableTransactionError::Storage(sled::Error::Unsupported(format!(
+                    "no tree named {name}"
+                )))
+            })
     }
 
-    pub fn get<T: DeserializeOwned>(&self, tree: &str, key: impl AsRef<[u8]>) -> Result<Option<T>, UnabortableTransactionError> {
+    pub fn get<T: DeserializeOwned>(
+        &self,
+        tree: &str,
+        key: impl AsRef<[u8]>,
+    ) -> Result<Option<T>, UnabortableTransactionError> {
         match self.tree(tree)?.get(key)? {
             None => Ok(None),
-            Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| corrupt(tree, e)),
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| corrupt(tree, e)),
         }
     }
 
-    pub fn put<T: Serialize>(&self, tree: &str, key: impl AsRef<[u8]>, value: &T) -> Result<(), UnabortableTransactionError> {
+    pub fn put<T: Serialize>(
+        &self,
+        tree: &str,
+        key: impl AsRef<[u8]>,
+        value: &T,
+    ) -> Result<(), UnabortableTransactionError> {
         let bytes = serde_json::to_vec(value).map_err(|e| corrupt(tree, e))?;
         self.tree(tree)?.insert(key.as_ref(), bytes)?;
         Ok(())
     }
 
-    pub fn remove(&self, tree: &str, key: impl AsRef<[u8]>) -> Result<(), UnabortableTransactionError> {
+    pub fn remove(
+        &self,
+        tree: &str,
+        key: impl AsRef<[u8]>,
+    ) -> Result<(), UnabortableTransactionError> {
         self.tree(tree)?.remove(key.as_ref())?;
         Ok(())
     }
@@ -287,7 +321,10 @@ mod tests {
             })
             .unwrap();
 
-        assert_eq!(store.get::<String>("things", b"a").unwrap().as_deref(), Some("value"));
+        assert_eq!(
+            store.get::<String>("things", b"a").unwrap().as_deref(),
+            Some("value")
+        );
         assert_eq!(store.outbox_len(), 1);
     }
 
@@ -313,8 +350,12 @@ mod tests {
         let store = Store::open(dir.path(), 1 << 20, &[]).unwrap();
         let id = Uuid::now_v7();
 
-        let first = store.transact(|tx| Ok::<_, ConflictableTransactionError<()>>(tx.mark_handled(id)?)).unwrap();
-        let second = store.transact(|tx| Ok::<_, ConflictableTransactionError<()>>(tx.mark_handled(id)?)).unwrap();
+        let first = store
+            .transact(|tx| Ok::<_, ConflictableTransactionError<()>>(tx.mark_handled(id)?))
+            .unwrap();
+        let second = store
+            .transact(|tx| Ok::<_, ConflictableTransactionError<()>>(tx.mark_handled(id)?))
+            .unwrap();
 
         assert!(first);
         assert!(!second);

@@ -49,10 +49,20 @@ impl Topology {
             ..Default::default()
         };
         channel
-            .exchange_declare(EVENTS_EXCHANGE.into(), ExchangeKind::Topic, durable, FieldTable::default())
+            .exchange_declare(
+                EVENTS_EXCHANGE.into(),
+                ExchangeKind::Topic,
+                durable,
+                FieldTable::default(),
+            )
             .await?;
         channel
-            .exchange_declare(DEAD_LETTER_EXCHANGE.into(), ExchangeKind::Direct, durable, FieldTable::default())
+            .exchange_declare(
+                DEAD_LETTER_EXCHANGE.into(),
+                ExchangeKind::Direct,
+                durable,
+                FieldTable::default(),
+            )
             .await?;
 
         let queue_options = QueueDeclareOptions {
@@ -61,7 +71,11 @@ impl Topology {
         };
         let dead = self.dead_letter_queue();
         channel
-            .queue_declare(dead.as_str().into(), queue_options, dead_letter_queue_arguments())
+            .queue_declare(
+                dead.as_str().into(),
+                queue_options,
+                dead_letter_queue_arguments(),
+            )
             .await?;
         channel
             .queue_bind(
@@ -75,7 +89,11 @@ impl Topology {
 
         let queue = self.queue();
         channel
-            .queue_declare(queue.as_str().into(), queue_options, self.work_queue_arguments())
+            .queue_declare(
+                queue.as_str().into(),
+                queue_options,
+                self.work_queue_arguments(),
+            )
             .await?;
         for key in &self.bindings {
             channel
@@ -122,7 +140,11 @@ fn field_table(args: &[(&'static str, serde_json::Value)]) -> FieldTable {
     let mut table = FieldTable::default();
     for (name, value) in args {
         let value = match value {
-            serde_json::Value::Number(n) => AMQPValue::LongInt(n.as_i64().and_then(|n| i32::try_from(n).ok()).unwrap_or(i32::MAX)),
+            serde_json::Value::Number(n) => AMQPValue::LongInt(
+                n.as_i64()
+                    .and_then(|n| i32::try_from(n).ok())
+                    .unwrap_or(i32::MAX),
+            ),
             other => AMQPValue::LongString(other.as_str().unwrap_or_default().into()),
         };
         table.insert((*name).into(), value);

@@ -371,7 +371,10 @@ mod tests {
             regions: vec!["europe".into()],
             topics: vec!["religion".into()],
             severity: Severity::High,
-            languages: vec![LanguageCode::parse("en").unwrap(), LanguageCode::parse("ar").unwrap()],
+            languages: vec![
+                LanguageCode::parse("en").unwrap(),
+                LanguageCode::parse("ar").unwrap(),
+            ],
             deadline: Utc::now(),
             raised_by: "coordinator".into(),
         })
@@ -401,33 +404,59 @@ mod tests {
     fn an_unknown_type_is_refused_not_guessed() {
         let mut envelope = Envelope::new(&sample_alert(), "intake", None, None);
         envelope.event_type = "alert.exploded".into();
-        assert!(matches!(envelope.decode(), Err(DecodeError::UnknownType(_))));
+        assert!(matches!(
+            envelope.decode(),
+            Err(DecodeError::UnknownType(_))
+        ));
     }
 
     #[test]
     fn a_future_schema_version_is_refused() {
         let mut envelope = Envelope::new(&sample_alert(), "intake", None, None);
         envelope.schema_version = 2;
-        assert!(matches!(envelope.decode(), Err(DecodeError::UnsupportedVersion { version: 2, .. })));
+        assert!(matches!(
+            envelope.decode(),
+            Err(DecodeError::UnsupportedVersion { version: 2, .. })
+        ));
     }
 
     #[test]
     fn a_payload_that_does_not_match_its_type_is_refused() {
         let mut envelope = Envelope::new(&sample_alert(), "intake", None, None);
         envelope.payload = serde_json::json!({"alert_id": "not a uuid"});
-        assert!(matches!(envelope.decode(), Err(DecodeError::BadPayload { .. })));
+        assert!(matches!(
+            envelope.decode(),
+            Err(DecodeError::BadPayload { .. })
+        ));
     }
 
     #[test]
     fn garbage_bytes_are_malformed() {
-        assert!(matches!(Envelope::from_bytes(b"\xff not json"), Err(DecodeError::Malformed(_))));
+        assert!(matches!(
+            Envelope::from_bytes(b"\xff not json"),
+            Err(DecodeError::Malformed(_))
+        ));
     }
 
     #[test]
     fn the_envelope_is_written_with_the_documented_field_names() {
-        let envelope = Envelope::new(&sample_alert(), "intake", Some(Uuid::now_v7()), Some(Uuid::now_v7()));
+        let envelope = Envelope::new(
+            &sample_alert(),
+            "intake",
+            Some(Uuid::now_v7()),
+            Some(Uuid::now_v7()),
+        );
         let json = serde_json::to_value(&envelope).unwrap();
-        for field in ["id", "type", "schema_version", "occurred_at", "producer", "correlation_id", "causation_id", "payload"] {
+        for field in [
+            "id",
+            "type",
+            "schema_version",
+            "occurred_at",
+            "producer",
+            "correlation_id",
+            "causation_id",
+            "payload",
+        ] {
             assert!(json.get(field).is_some(), "missing {field}");
         }
         assert_eq!(envelope.id.get_version_num(), 7);

@@ -22,8 +22,10 @@ impl LanguageCode {
         let raw = raw.trim();
         let mut parts = raw.split('-');
         let primary = parts.next().unwrap_or_default();
-        let primary_ok = (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_alphabetic());
-        let rest_ok = parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+        let primary_ok =
+            (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_alphabetic());
+        let rest_ok = parts
+            .all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
         if !primary_ok || !rest_ok {
             return Err(ValueError::Language(raw.to_owned()));
         }
@@ -46,7 +48,10 @@ impl LanguageCode {
 
     /// Whether text in this language is written right to left.
     pub fn is_rtl(&self) -> bool {
-        matches!(self.primary(), "ar" | "he" | "fa" | "ur" | "ps" | "dv" | "yi" | "ku" | "sd" | "ug")
+        matches!(
+            self.primary(),
+            "ar" | "he" | "fa" | "ur" | "ps" | "dv" | "yi" | "ku" | "sd" | "ug"
+        )
     }
 }
 
@@ -73,13 +78,19 @@ impl EmailAddress {
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
         let raw = raw.trim();
         let bad = || ValueError::Email(raw.to_owned());
-        if raw.len() > 254 || raw.chars().any(|c| c.is_whitespace() || c.is_control() || "<>,;\"()[]\\".contains(c)) {
+        if raw.len() > 254
+            || raw
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || "<>,;\"()[]\\".contains(c))
+        {
             return Err(bad());
         }
         let (local, domain) = raw.rsplit_once('@').ok_or_else(bad)?;
         let domain_ok = domain.contains('.')
             && domain.split('.').all(|label| {
-                !label.is_empty() && !label.starts_with('-') && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+                !label.is_empty()
+                    && !label.starts_with('-')
+                    && label.chars().all(|c| c.is_alphanumeric() || c == '-')
             });
         if local.is_empty() || local.contains('@') || local.len() > 64 || !domain_ok {
             return Err(bad());
@@ -129,10 +140,24 @@ mod tests {
 
     #[test]
     fn addresses_that_could_inject_headers_are_refused() {
-        for bad in ["a@b.org\r\nBcc: x@y.org", "a b@c.org", "noat.org", "@b.org", "a@", "a@nodot", "a@b..org", "<a@b.org>"] {
+        for bad in [
+            "a@b.org\r\nBcc: x@y.org",
+            "a b@c.org",
+            "noat.org",
+            "@b.org",
+            "a@",
+            "a@nodot",
+            "a@b..org",
+            "<a@b.org>",
+        ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad:?} accepted");
         }
-        assert_eq!(EmailAddress::parse(" Editor@Paper.EXAMPLE ").unwrap().as_str(), "Editor@paper.example");
+        assert_eq!(
+            EmailAddress::parse(" Editor@Paper.EXAMPLE ")
+                .unwrap()
+                .as_str(),
+            "Editor@paper.example"
+        );
     }
 
     proptest! {

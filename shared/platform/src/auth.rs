@@ -48,7 +48,9 @@ pub fn apply(tx: &Tx<'_>, event: &Event) -> Result<bool, UnabortableTransactionE
         Event::CoordinatorTokenIssued(issued) => {
             let id_key = format!("{BY_ID}{}", issued.token_id);
             // A revocation may have overtaken the issue (events of different types are not ordered).
-            let revoked = tx.get::<Coordinator>(TREE, &id_key)?.is_some_and(|c| c.revoked);
+            let revoked = tx
+                .get::<Coordinator>(TREE, &id_key)?
+                .is_some_and(|c| c.revoked);
             let coordinator = Coordinator {
                 token_id: issued.token_id,
                 name: issued.name.clone(),
@@ -58,7 +60,11 @@ pub fn apply(tx: &Tx<'_>, event: &Event) -> Result<bool, UnabortableTransactionE
                 revoked,
             };
             tx.put(TREE, &id_key, &coordinator)?;
-            tx.put(TREE, format!("{BY_HASH}{}", issued.token_sha256), &issued.token_id)?;
+            tx.put(
+                TREE,
+                format!("{BY_HASH}{}", issued.token_sha256),
+                &issued.token_id,
+            )?;
             Ok(true)
         }
         Event::CoordinatorTokenRevoked(revoked) => {
@@ -83,7 +89,11 @@ pub fn apply(tx: &Tx<'_>, event: &Event) -> Result<bool, UnabortableTransactionE
 
 /// The coordinator behind an `Authorization: Bearer` header, if the token is known, unrevoked,
 /// unexpired and carries `scope`.
-pub fn authenticate(store: &Store, headers: &HeaderMap, scope: &str) -> Result<Coordinator, Problem> {
+pub fn authenticate(
+    store: &Store,
+    headers: &HeaderMap,
+    scope: &str,
+) -> Result<Coordinator, Problem> {
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -92,9 +102,13 @@ pub fn authenticate(store: &Store, headers: &HeaderMap, scope: &str) -> Result<C
         .filter(|t| !t.is_empty())
         .ok_or_else(Problem::unauthorized)?;
     let hash = token_hash(token);
-    let token_id: Option<Uuid> = store.get(TREE, format!("{BY_HASH}{hash}")).map_err(Problem::internal)?;
+    let token_id: Option<Uuid> = store
+        .get(TREE, format!("{BY_HASH}{hash}"))
+        .map_err(Problem::internal)?;
     let coordinator: Option<Coordinator> = match token_id {
-        Some(id) => store.get(TREE, format!("{BY_ID}{id}")).map_err(Problem::internal)?,
+        Some(id) => store
+            .get(TREE, format!("{BY_ID}{id}"))
+            .map_err(Problem::internal)?,
         None => None,
     };
     let coordinator = coordinator
@@ -126,7 +140,10 @@ mod tests {
 
     fn bearer(token: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
-        h.insert(axum::http::header::AUTHORIZATION, format!("Bearer {token}").parse().unwrap());
+        h.insert(
+            axum::http::header::AUTHORIZATION,
+            format!("Bearer {token}").parse().unwrap(),
+        );
         h
     }
 
@@ -139,7 +156,9 @@ mod tests {
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
             expires_at: None,
         });
-        store.transact::<_, std::convert::Infallible>(|tx| Ok(apply(tx, &event)?)).unwrap();
+        store
+            .transact::<_, std::convert::Infallible>(|tx| Ok(apply(tx, &event)?))
+            .unwrap();
         token_id
     }
 
@@ -147,13 +166,40 @@ mod tests {
     fn an_issued_token_authenticates_until_revoked() {
         let (_d, store) = store();
         let id = issue(&store, "s3cret-token", &["alerts:write"]);
-        assert_eq!(authenticate(&store, &bearer("s3cret-token"), "alerts:write").unwrap().token_id, id);
-        assert_eq!(authenticate(&store, &bearer("other"), "alerts:write").unwrap_err().status, 401);
-        assert_eq!(authenticate(&store, &HeaderMap::new(), "alerts:write").unwrap_err().status, 401);
-        assert_eq!(authenticate(&store, &bearer("s3cret-token"), "roster:write").unwrap_err().status, 403);
+        assert_eq!(
+            authenticate(&store, &bearer("s3cret-token"), "alerts:write")
+                .unwrap()
+                .token_id,
+            id
+        );
+        assert_eq!(
+            authenticate(&store, &bearer("other"), "alerts:write")
+                .unwrap_err()
+                .status,
+            401
+        );
+        assert_eq!(
+            authenticate(&store, &HeaderMap::new(), "alerts:write")
+                .unwrap_err()
+                .status,
+            401
+        );
+        assert_eq!(
+            authenticate(&store, &bearer("s3cret-token"), "roster:write")
+                .unwrap_err()
+                .status,
+            403
+        );
         let revoke = Event::CoordinatorTokenRevoked(CoordinatorTokenRevoked { token_id: id });
-        store.transact::<_, std::convert::Infallible>(|tx| Ok(apply(tx, &revoke)?)).unwrap();
-        assert_eq!(authenticate(&store, &bearer("s3cret-token"), "alerts:write").unwrap_err().status, 401);
+        store
+            .transact::<_, std::convert::Infallible>(|tx| Ok(apply(tx, &revoke)?))
+            .unwrap();
+        assert_eq!(
+            authenticate(&store, &bearer("s3cret-token"), "alerts:write")
+                .unwrap_err()
+                .status,
+            401
+        );
     }
 
     #[test]
@@ -161,7 +207,9 @@ mod tests {
         let (_d, store) = store();
         let token_id = Uuid::now_v7();
         let revoke = Event::CoordinatorTokenRevoked(CoordinatorTokenRevoked { token_id });
-        store.transact::<_, std::convert::Infallible>(|tx| Ok(apply(tx, &revoke)?)).unwrap();
+        store
+            .transact::<_, std::convert::Infallible>(|tx| Ok(apply(tx, &revoke)?))
+            .unwrap();
         let issued = Event::CoordinatorTokenIssued(CoordinatorTokenIssued {
             token_id,
             name: "Desk".into(),
@@ -169,7 +217,14 @@ mod tests {
             scopes: vec!["admin".into()],
             expires_at: None,
         });
-        store.transact::<_, std::convert::Infallible>(|tx| Ok(apply(tx, &issued)?)).unwrap();
-        assert_eq!(authenticate(&store, &bearer("late"), "alerts:write").unwrap_err().status, 401);
+        store
+            .transact::<_, std::convert::Infallible>(|tx| Ok(apply(tx, &issued)?))
+            .unwrap();
+        assert_eq!(
+            authenticate(&store, &bearer("late"), "alerts:write")
+                .unwrap_err()
+                .status,
+            401
+        );
     }
 }

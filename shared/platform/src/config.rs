@@ -121,13 +121,22 @@ pub fn config_dir() -> PathBuf {
 
 /// Loads `T` from the layers described in the module docs.
 pub fn load<T: DeserializeOwned>() -> anyhow::Result<T> {
-    load_from(&config_dir(), &std::env::var("RRM_ENV").unwrap_or_else(|_| "local".into()))
+    load_from(
+        &config_dir(),
+        &std::env::var("RRM_ENV").unwrap_or_else(|_| "local".into()),
+    )
 }
 
-pub fn load_from<T: DeserializeOwned>(dir: &std::path::Path, environment: &str) -> anyhow::Result<T> {
+pub fn load_from<T: DeserializeOwned>(
+    dir: &std::path::Path,
+    environment: &str,
+) -> anyhow::Result<T> {
     let base = dir.join("default.toml");
     if !base.exists() {
-        bail!("no configuration at {} (set RRM_CONFIG_DIR)", base.display());
+        bail!(
+            "no configuration at {} (set RRM_CONFIG_DIR)",
+            base.display()
+        );
     }
     config::Config::builder()
         .add_source(config::File::from(base))

@@ -72,7 +72,11 @@ impl Problem {
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "Not found", format!("no such {what}"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            format!("no such {what}"),
+        )
     }
 
     /// A 500 whose cause is logged once here and never sent to the client.
@@ -90,7 +94,12 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).unwrap_or_default();
-        (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response()
     }
 }
 
@@ -174,9 +183,14 @@ pub fn with_limits(router: Router) -> Router {
 
 /// Serves `router` on `listener` until `shutdown` is cancelled, then lets in-flight requests finish
 /// (bounded, so a slow client cannot hold the process).
-pub async fn serve(listener: tokio::net::TcpListener, router: Router, shutdown: CancellationToken) -> std::io::Result<()> {
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
     let graceful = shutdown.clone();
-    let server = axum::serve(listener, router).with_graceful_shutdown(async move { graceful.cancelled().await });
+    let server = axum::serve(listener, router)
+        .with_graceful_shutdown(async move { graceful.cancelled().await });
     tokio::select! {
         r = server => r,
         () = async {
@@ -244,7 +258,11 @@ mod tests {
             .map(|v| v.to_str().unwrap().to_owned())
             .unwrap_or_default();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        (status, ct, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+        (
+            status,
+            ct,
+            serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+        )
     }
 
     #[tokio::test]

@@ -66,7 +66,13 @@ impl LinkSigner {
     }
 
     /// A token for `purpose` by `subject` on `object`, valid for the configured time.
-    pub fn sign(&self, purpose: &str, subject: &str, object: &str, version: Option<&str>) -> String {
+    pub fn sign(
+        &self,
+        purpose: &str,
+        subject: &str,
+        object: &str,
+        version: Option<&str>,
+    ) -> String {
         self.sign_claims(&Claims {
             purpose: purpose.to_owned(),
             subject: subject.to_owned(),
@@ -85,13 +91,22 @@ impl LinkSigner {
     }
 
     /// Checks signature, purpose and expiry (in that order: nothing of a forged token is trusted).
-    pub fn verify(&self, token: &str, purpose: &str, now: DateTime<Utc>) -> Result<Claims, LinkError> {
+    pub fn verify(
+        &self,
+        token: &str,
+        purpose: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Claims, LinkError> {
         let (body, tag) = token.split_once('.').ok_or(LinkError::Tampered)?;
-        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| LinkError::Tampered)?;
+        let tag = URL_SAFE_NO_PAD
+            .decode(tag)
+            .map_err(|_| LinkError::Tampered)?;
         let mut mac = self.mac();
         mac.update(body.as_bytes());
         mac.verify_slice(&tag).map_err(|_| LinkError::Tampered)?;
-        let bytes = URL_SAFE_NO_PAD.decode(body).map_err(|_| LinkError::Tampered)?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(body)
+            .map_err(|_| LinkError::Tampered)?;
         let claims: Claims = serde_json::from_slice(&bytes).map_err(|_| LinkError::Tampered)?;
         if claims.purpose != purpose {
             return Err(LinkError::WrongPurpose);
@@ -127,7 +142,10 @@ mod tests {
     use super::*;
 
     fn signer() -> LinkSigner {
-        LinkSigner::new("0123456789abcdef0123456789abcdef".to_string().into(), Duration::hours(48))
+        LinkSigner::new(
+            "0123456789abcdef0123456789abcdef".to_string().into(),
+            Duration::hours(48),
+        )
     }
 
     #[test]
@@ -144,7 +162,10 @@ mod tests {
     fn a_token_for_another_purpose_is_refused() {
         let s = signer();
         let token = s.sign("accept-invitation", "m", "i", None);
-        assert_eq!(s.verify(&token, "sign-version", Utc::now()), Err(LinkError::WrongPurpose));
+        assert_eq!(
+            s.verify(&token, "sign-version", Utc::now()),
+            Err(LinkError::WrongPurpose)
+        );
     }
 
     #[test]
@@ -152,7 +173,11 @@ mod tests {
         let s = signer();
         let token = s.sign("accept-invitation", "m", "i", None);
         assert_eq!(
-            s.verify(&token, "accept-invitation", Utc::now() + Duration::hours(49)),
+            s.verify(
+                &token,
+                "accept-invitation",
+                Utc::now() + Duration::hours(49)
+            ),
             Err(LinkError::Expired)
         );
     }
@@ -171,17 +196,30 @@ mod tests {
         };
         let forged_body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&forged_claims).unwrap());
         assert_eq!(
-            s.verify(&format!("{forged_body}.{tag}"), "accept-invitation", Utc::now()),
+            s.verify(
+                &format!("{forged_body}.{tag}"),
+                "accept-invitation",
+                Utc::now()
+            ),
             Err(LinkError::Tampered)
         );
-        assert_eq!(s.verify("garbage", "accept-invitation", Utc::now()), Err(LinkError::Tampered));
+        assert_eq!(
+            s.verify("garbage", "accept-invitation", Utc::now()),
+            Err(LinkError::Tampered)
+        );
     }
 
     #[test]
     fn a_token_from_another_secret_is_refused() {
-        let other = LinkSigner::new("another-secret-another-secret-xx".to_string().into(), Duration::hours(1));
+        let other = LinkSigner::new(
+            "another-secret-another-secret-xx".to_string().into(),
+            Duration::hours(1),
+        );
         let token = other.sign("accept-invitation", "m", "i", None);
-        assert_eq!(signer().verify(&token, "accept-invitation", Utc::now()), Err(LinkError::Tampered));
+        assert_eq!(
+            signer().verify(&token, "accept-invitation", Utc::now()),
+            Err(LinkError::Tampered)
+        );
     }
 
     #[test]

@@ -85,7 +85,11 @@ pub struct OutgoingMail {
 }
 
 /// Queues `mail` unless a mail with its key was queued before. Returns whether it was new.
-pub fn enqueue(tx: &Tx<'_>, mail: NewMail, message_domain: &str) -> Result<bool, UnabortableTransactionError> {
+pub fn enqueue(
+    tx: &Tx<'_>,
+    mail: NewMail,
+    message_domain: &str,
+) -> Result<bool, UnabortableTransactionError> {
     if tx.get::<OutgoingMail>(TREE, &mail.key)?.is_some() {
         return Ok(false);
     }
@@ -185,7 +189,10 @@ pub fn build_message(from: &Mailbox, mail: &OutgoingMail) -> anyhow::Result<Mess
         builder = builder.header(ContentLanguage(language.as_str().to_owned()));
     }
     let message = match &mail.mail.html {
-        Some(html) => builder.multipart(MultiPart::alternative_plain_html(mail.mail.text.clone(), html.clone()))?,
+        Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+            mail.mail.text.clone(),
+            html.clone(),
+        ))?,
         None => builder.singlepart(SinglePart::plain(mail.mail.text.clone()))?,
     };
     Ok(message)
@@ -193,18 +200,29 @@ pub fn build_message(from: &Mailbox, mail: &OutgoingMail) -> anyhow::Result<Mess
 
 /// The SMTP client for `settings`: STARTTLS with credentials in production; plain SMTP only when
 /// `tls = false` (a relay on loopback, the local sink).
-pub fn transport(settings: &SmtpSettings, pool_size: u32) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+pub fn transport(
+    settings: &SmtpSettings,
+    pool_size: u32,
+) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
     let mut builder = if settings.tls {
-        AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.host).context("SMTP relay")?
+        AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.host)
+            .context("SMTP relay")?
     } else {
         AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host)
     };
     builder = builder
         .port(settings.port)
         .timeout(Some(Duration::from_millis(settings.timeout_ms)))
-        .pool_config(PoolConfig::new().max_size(pool_size).idle_timeout(Duration::from_secs(30)));
+        .pool_config(
+            PoolConfig::new()
+                .max_size(pool_size)
+                .idle_timeout(Duration::from_secs(30)),
+        );
     if let (Some(user), Some(password)) = (&settings.username, &settings.password) {
-        builder = builder.credentials(Credentials::new(user.clone(), password.expose_secret().to_owned()));
+        builder = builder.credentials(Credentials::new(
+            user.clone(),
+            password.expose_secret().to_owned(),
+        ));
     }
     Ok(builder.build())
 }
@@ -233,8 +251,16 @@ const POLL: Duration = Duration::from_millis(250);
 const BATCH: usize = 256;
 
 impl MailWorker {
-    pub fn new(store: Store, settings: &SmtpSettings, hook: Arc<dyn MailHook>, waker: &MailWaker) -> anyhow::Result<Self> {
-        let from: Mailbox = settings.from.parse().context("smtp.from must be `Name <address>`")?;
+    pub fn new(
+        store: Store,
+        settings: &SmtpSettings,
+        hook: Arc<dyn MailHook>,
+        waker: &MailWaker,
+    ) -> anyhow::Result<Self> {
+        let from: Mailbox = settings
+            .from
+            .parse()
+            .context("smtp.from must be `Name <address>`")?;
         let concurrency = 8;
         Ok(Self {
             store,
@@ -362,7 +388,11 @@ impl MailWorker {
     }
 
     /// Changes a pending mail's record; `None` if it is no longer pending.
-    fn update(&self, key: &str, change: impl Fn(&mut OutgoingMail)) -> anyhow::Result<Option<OutgoingMail>> {
+    fn update(
+        &self,
+        key: &str,
+        change: impl Fn(&mut OutgoingMail),
+    ) -> anyhow::Result<Option<OutgoingMail>> {
         self.store
             .transact::<_, HandleError>(|tx| {
                 if tx.get::<()>(PENDING, key)?.is_none() {
@@ -379,7 +409,11 @@ impl MailWorker {
     }
 
     /// Records a final outcome, takes the mail off the pending list and runs the hook, atomically.
-    fn finish(&self, key: &str, change: impl Fn(&Tx<'_>, &mut OutgoingMail) -> TxResult<(), HandleError>) -> anyhow::Result<()> {
+    fn finish(
+        &self,
+        key: &str,
+        change: impl Fn(&Tx<'_>, &mut OutgoingMail) -> TxResult<(), HandleError>,
+    ) -> anyhow::Result<()> {
         self.store
             .transact::<_, HandleError>(|tx| {
                 let Some(mut mail) = tx.get::<OutgoingMail>(TREE, key)? else {
@@ -422,8 +456,16 @@ mod tests {
     fn a_key_is_queued_once() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), 1 << 20, &TREES).unwrap();
-        let first = store.transact::<_, std::convert::Infallible>(|tx| Ok(enqueue(tx, new_mail("k1"), "rrm.test")?)).unwrap();
-        let second = store.transact::<_, std::convert::Infallible>(|tx| Ok(enqueue(tx, new_mail("k1"), "rrm.test")?)).unwrap();
+        let first = store
+            .transact::<_, std::convert::Infallible>(|tx| {
+                Ok(enqueue(tx, new_mail("k1"), "rrm.test")?)
+            })
+            .unwrap();
+        let second = store
+            .transact::<_, std::convert::Infallible>(|tx| {
+                Ok(enqueue(tx, new_mail("k1"), "rrm.test")?)
+            })
+            .unwrap();
         assert!(first);
         assert!(!second);
         assert_eq!(store.count(PENDING).unwrap(), 1);

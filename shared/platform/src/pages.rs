@@ -86,22 +86,41 @@ impl Pages {
     }
 
     pub fn render_html(&self, name: &str, data: &impl Serialize) -> anyhow::Result<String> {
-        self.html.render(name, data).with_context(|| format!("rendering {name}"))
+        self.html
+            .render(name, data)
+            .with_context(|| format!("rendering {name}"))
     }
 
     pub fn render_text(&self, name: &str, data: &impl Serialize) -> anyhow::Result<String> {
-        self.text.render(name, data).with_context(|| format!("rendering {name}"))
+        self.text
+            .render(name, data)
+            .with_context(|| format!("rendering {name}"))
     }
 
     /// A full page: `name` rendered inside the layout.
-    pub fn page(&self, status: StatusCode, title: &str, name: &str, data: &impl Serialize) -> Response {
+    pub fn page(
+        &self,
+        status: StatusCode,
+        title: &str,
+        name: &str,
+        data: &impl Serialize,
+    ) -> Response {
         self.page_in(status, title, name, data, "en")
     }
 
     /// A full page in `lang` (sets `dir=rtl` for right-to-left languages).
-    pub fn page_in(&self, status: StatusCode, title: &str, name: &str, data: &impl Serialize, lang: &str) -> Response {
+    pub fn page_in(
+        &self,
+        status: StatusCode,
+        title: &str,
+        name: &str,
+        data: &impl Serialize,
+        lang: &str,
+    ) -> Response {
         let rendered = self.render_html(name, data).and_then(|body| {
-            let dir = rrm_contracts::LanguageCode::parse(lang).map(|l| l.is_rtl()).unwrap_or(false);
+            let dir = rrm_contracts::LanguageCode::parse(lang)
+                .map(|l| l.is_rtl())
+                .unwrap_or(false);
             self.render_html(
                 "_layout",
                 &json!({
@@ -117,14 +136,22 @@ impl Pages {
             Ok(html) => page_response(status, html),
             Err(e) => {
                 tracing::error!(error = %format!("{e:#}"), "page failed to render");
-                page_response(StatusCode::INTERNAL_SERVER_ERROR, "<h1>Something went wrong</h1><p>Nothing was changed.</p>".into())
+                page_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "<h1>Something went wrong</h1><p>Nothing was changed.</p>".into(),
+                )
             }
         }
     }
 
     /// A readable error page for people following links.
     pub fn error(&self, status: StatusCode, title: &str, message: &str) -> Response {
-        self.page(status, title, "_error", &json!({ "title": title, "message": message }))
+        self.page(
+            status,
+            title,
+            "_error",
+            &json!({ "title": title, "message": message }),
+        )
     }
 }
 
@@ -152,7 +179,10 @@ pub fn safe_url(url: &str) -> Option<&str> {
     let lower = url.to_ascii_lowercase();
     (lower.starts_with("https://") || lower.starts_with("http://"))
         .then_some(url)
-        .filter(|u| !u.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>'))
+        .filter(|u| {
+            !u.chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>')
+        })
 }
 
 #[cfg(test)]
@@ -168,20 +198,32 @@ mod tests {
             .text("t", "Dear {{name}}")
             .unwrap();
         let data = json!({ "name": "<script>alert(1)</script> & Co" });
-        assert_eq!(pages.render_html("t", &data).unwrap(), "<p>&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co</p>");
-        assert_eq!(pages.render_text("t", &data).unwrap(), "Dear <script>alert(1)</script> & Co");
+        assert_eq!(
+            pages.render_html("t", &data).unwrap(),
+            "<p>&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co</p>"
+        );
+        assert_eq!(
+            pages.render_text("t", &data).unwrap(),
+            "Dear <script>alert(1)</script> & Co"
+        );
     }
 
     #[test]
     fn pages_are_right_to_left_for_arabic() {
-        let pages = Pages::new("test").unwrap().html("t", "<p>{{x}}</p>").unwrap();
+        let pages = Pages::new("test")
+            .unwrap()
+            .html("t", "<p>{{x}}</p>")
+            .unwrap();
         let response = pages.page_in(StatusCode::OK, "T", "t", &json!({"x": "مرحبا"}), "ar");
         assert_eq!(response.headers()[header::REFERRER_POLICY], "no-referrer");
     }
 
     #[test]
     fn only_web_urls_are_safe_in_href() {
-        assert_eq!(safe_url("https://example.org/a?b=c"), Some("https://example.org/a?b=c"));
+        assert_eq!(
+            safe_url("https://example.org/a?b=c"),
+            Some("https://example.org/a?b=c")
+        );
         assert_eq!(safe_url("javascript:alert(1)"), None);
         assert_eq!(safe_url("https://x.org/\" onclick=\"x"), None);
     }

@@ -12,7 +12,9 @@ use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use futures_util::future::BoxFuture;
-use rrm_bus::{BusConfig, HandleError, Handler, Prepared, Readiness, Store, Topology, Tx, TxResult};
+use rrm_bus::{
+    BusConfig, HandleError, Handler, Prepared, Readiness, Store, Topology, Tx, TxResult,
+};
 use rrm_contracts::{Envelope, Event, EventType};
 use secrecy::ExposeSecret;
 use std::sync::Arc;
@@ -36,7 +38,11 @@ pub struct Service {
 impl Service {
     /// Opens the service's store at `<data_dir>/<name>` with its own `trees`, plus the trees for
     /// coordinator credentials and outgoing mail.
-    pub fn open(name: &'static str, settings: CommonSettings, trees: &[&str]) -> anyhow::Result<Self> {
+    pub fn open(
+        name: &'static str,
+        settings: CommonSettings,
+        trees: &[&str],
+    ) -> anyhow::Result<Self> {
         settings.validate()?;
         let mut all: Vec<&str> = trees.to_vec();
         all.push(auth::TREE);
@@ -45,7 +51,10 @@ impl Service {
         std::fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
         let store = Store::open(&path, settings.storage.cache_mb * 1024 * 1024, &all)
             .with_context(|| format!("opening the store at {}", path.display()))?;
-        let links = LinkSigner::new(settings.links.secret.clone(), chrono::Duration::hours(settings.links.ttl_hours));
+        let links = LinkSigner::new(
+            settings.links.secret.clone(),
+            chrono::Duration::hours(settings.links.ttl_hours),
+        );
         Ok(Self {
             name,
             settings,
@@ -97,7 +106,10 @@ impl Service {
         info!(service = self.name, bind = %endpoint.bind, public_url = %endpoint.public_url, "listening");
 
         let mut bindings: Vec<String> = consumes.iter().map(|t| (*t).to_owned()).collect();
-        for t in [EventType::CoordinatorTokenIssued, EventType::CoordinatorTokenRevoked] {
+        for t in [
+            EventType::CoordinatorTokenIssued,
+            EventType::CoordinatorTokenRevoked,
+        ] {
             if !bindings.iter().any(|b| b == t.as_str() || b == "#") {
                 bindings.push(t.as_str().to_owned());
             }
@@ -143,7 +155,8 @@ impl Service {
                 Err("not connected to the broker".into())
             }
         });
-        let router = http::with_limits(app.merge(ops)).layer(axum::middleware::from_fn(trace_request));
+        let router =
+            http::with_limits(app.merge(ops)).layer(axum::middleware::from_fn(trace_request));
         let served = http::serve(listener, router, stop.clone()).await;
         stop.cancel();
         while tasks.join_next().await.is_some() {}
@@ -168,7 +181,13 @@ async fn trace_request(request: Request, next: Next) -> Response {
     metrics::histogram!("rrm_http_request_seconds", "route" => route.clone(), "status" => status.to_string())
         .record(started.elapsed().as_secs_f64());
     if route != "/healthz" && route != "/readyz" && route != "/metrics" {
-        span.in_scope(|| info!(status, elapsed_ms = started.elapsed().as_millis() as u64, "request"));
+        span.in_scope(|| {
+            info!(
+                status,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "request"
+            )
+        });
     }
     response
 }
@@ -181,9 +200,16 @@ impl Handler for WithCredentials {
         self.0.prepare(envelope, event)
     }
 
-    fn handle(&self, tx: &Tx<'_>, envelope: &Envelope, event: &Event, prepared: &Prepared) -> TxResult<(), HandleError> {
+    fn handle(
+        &self,
+        tx: &Tx<'_>,
+        envelope: &Envelope,
+        event: &Event,
+        prepared: &Prepared,
+    ) -> TxResult<(), HandleError> {
         auth::apply(tx, event)?;
-        metrics::counter!("rrm_events_handled_total", "type" => envelope.event_type.clone()).increment(1);
+        metrics::counter!("rrm_events_handled_total", "type" => envelope.event_type.clone())
+            .increment(1);
         self.0.handle(tx, envelope, event, prepared)
     }
 }

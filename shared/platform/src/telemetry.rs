@@ -9,7 +9,10 @@ pub fn init(service: &str, settings: &LogSettings) {
         .or_else(|_| EnvFilter::try_new(&settings.level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
     let result = if settings.format == "pretty" {
-        tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init()
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_target(false)
+            .try_init()
     } else {
         tracing_subscriber::fmt()
             .json()

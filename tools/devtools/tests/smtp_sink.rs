@@ -136,7 +136,9 @@ impl RawSmtp {
 #[test]
 fn lettre_through_smtp_sink() {
     let Some(bin) = find_smtp_sink() else {
-        panic!("smtp-sink is not installed: run ./deploy/test.sh, which installs postfix (it never skips)");
+        panic!(
+            "smtp-sink is not installed: run ./deploy/test.sh, which installs postfix (it never skips)"
+        );
     };
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join("mail");
