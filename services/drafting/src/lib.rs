@@ -135,13 +135,17 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
         &waker,
     )?;
     let workers: Vec<Worker> = vec![Box::new(move |stop| Box::pin(worker.run(stop)))];
-    let router = Router::new()
-        .route("/drafts/{token}", get(show_draft).post(save_version))
-        .route("/sign/{token}", get(show_signing).post(sign_version))
-        .with_state(drafting.clone());
+    let router = routes(drafting.clone());
     service
         .run(router, CONSUMES, Arc::new(drafting), workers, stop)
         .await
+}
+
+fn routes(drafting: Drafting) -> Router {
+    Router::new()
+        .route("/drafts/{token}", get(show_draft).post(save_version))
+        .route("/sign/{token}", get(show_signing).post(sign_version))
+        .with_state(drafting)
 }
 
 fn permanent(e: anyhow::Error) -> ConflictableTransactionError<HandleError> {
@@ -701,3 +705,6 @@ async fn sign_version(
         &json!({ "heading": heading, "message": message, "hash": hash }),
     )
 }
+
+#[cfg(test)]
+mod tests;

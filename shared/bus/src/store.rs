@@ -174,11 +174,8 @@ impl Store {
         Ok(self.tree(tree)?.len())
     }
 
-    /// Oldest pending outbox entries, at most `limit`.
-    pub(crate) fn outbox_batch(
-        &self,
-        limit: usize,
-    ) -> Result<Vec<(sled::IVec, Envelope)>, StoreError> {
+    /// Oldest events written but not yet confirmed by the broker, at most `limit`.
+    pub fn outbox_batch(&self, limit: usize) -> Result<Vec<(sled::IVec, Envelope)>, StoreError> {
         let outbox = self.tree(OUTBOX)?;
         let mut batch = Vec::new();
         for item in outbox.iter().take(limit) {

@@ -1,0 +1,299 @@
+//! The drafting pages as members use them, in process: signing is bound to the exact text, a new
+//! version voids every signature, and nobody acts without their own valid link.
+
+use super::*;
+use axum::body::Body;
+use axum::http::Request;
+use rrm_contracts::EmailAddress;
+use tower::ServiceExt;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    app: Drafting,
+    draft_id: Uuid,
+    authors: Vec<PanelMember>,
+}
+
+fn author(name: &str, line: &str) -> PanelMember {
+    PanelMember {
+        member_id: Uuid::now_v7(),
+        name: name.into(),
+        email: EmailAddress::parse(&format!("{}@members.test", name.to_lowercase())).unwrap(),
+        line: line.into(),
+    }
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let mut trees = vec![DRAFTS, BY_ALERT, VERSIONS, SIGNATURES];
+    trees.extend(mail::TREES);
+    let store = Store::open(dir.path(), 1 << 20, &trees).unwrap();
+    let app = Drafting {
+        store,
+        links: LinkSigner::new(
+            "0123456789abcdef0123456789abcdef".to_owned().into(),
+            chrono::Duration::hours(1),
+        ),
+        pages: Arc::new(pages().unwrap()),
+        public_url: "http://drafting.test".into(),
+        mail_domain: "rrm.test".into(),
+        source_language: LanguageCode::parse("en").unwrap(),
+        waker: MailWaker::default(),
+    };
+    let authors = vec![author("Amina", "Muslim"), author("David", "Jewish")];
+    let panel = PanelFormed {
+        alert_id: Uuid::now_v7(),
+        panel_id: Uuid::now_v7(),
+        title: "Burning".into(),
+        summary: "A book was burned.".into(),
+        languages: vec![
+            LanguageCode::parse("en").unwrap(),
+            LanguageCode::parse("fr").unwrap(),
+        ],
+        deadline: Utc::now() + chrono::Duration::hours(6),
+        authors: authors.clone(),
+    };
+    let event = Event::PanelFormed(panel.clone());
+    let envelope = Envelope::new(&event, "roster", Some(panel.alert_id), None);
+    app.store
+        .transact::<_, HandleError>(|tx| app.handle(tx, &envelope, &event, &None))
+        .unwrap();
+    let draft_id = app
+        .store
+        .get::<Uuid>(BY_ALERT, panel.alert_id.as_bytes())
+        .unwrap()
+        .unwrap();
+    Fixture {
+        _dir: dir,
+        app,
+        draft_id,
+        authors,
+    }
+}
+
+impl Fixture {
+    fn edit_link(&self, who: usize) -> String {
+        let token = self.app.links.sign(
+            EDIT,
+            &self.authors[who].member_id.to_string(),
+            &self.draft_id.to_string(),
+            None,
+        );
+        format!("/drafts/{token}")
+    }
+
+    fn sign_link(&self, who: usize, hash: &str) -> String {
+        let token = self.app.links.sign(
+            SIGN,
+            &self.authors[who].member_id.to_string(),
+            &self.draft_id.to_string(),
+            Some(hash),
+        );
+        format!("/sign/{token}")
+    }
+
+    fn csrf(&self, path: &str) -> String {
+        self.app.links.csrf_for(path.rsplit('/').next().unwrap())
+    }
+
+    async fn get(&self, path: &str) -> (u16, String) {
+        let response = routes(self.app.clone())
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, String) {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let response = routes(self.app.clone())
+            .oneshot(
+                Request::post(path)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    async fn save(&self, who: usize, title: &str, body: &str) -> String {
+        let link = self.edit_link(who);
+        let csrf = self.csrf(&link);
+        let (status, page) = self
+            .post(
+                &link,
+                &[
+                    ("csrf", &csrf),
+                    ("title", title),
+                    ("body", body),
+                    ("action", "submit"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 200, "{page}");
+        domain::version_hash(title, body)
+    }
+
+    async fn sign(&self, who: usize, hash: &str) -> (u16, String) {
+        let link = self.sign_link(who, hash);
+        let csrf = self.csrf(&link);
+        self.post(&link, &[("csrf", &csrf)]).await
+    }
+
+    fn signed(&self, hash: &str) -> BTreeSet<Uuid> {
+        self.app
+            .store
+            .get::<Signatures>(SIGNATURES, key(self.draft_id, hash))
+            .unwrap()
+            .unwrap_or_default()
+            .members()
+    }
+
+    fn approved(&self) -> Vec<OpedApproved> {
+        self.app
+            .store
+            .outbox_batch(1000)
+            .unwrap()
+            .into_iter()
+            .filter_map(|(_, e)| match e.decode().unwrap() {
+                Event::OpedApproved(a) => Some(a),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_signing_page_shows_the_text_and_its_hash_and_get_changes_nothing() {
+    let f = fixture();
+    let hash = f.save(0, "Common ground", "We stand together.").await;
+    let (status, page) = f.get(&f.sign_link(1, &hash)).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&hash) && page.contains("We stand together."));
+    assert!(f.signed(&hash).is_empty(), "opening the page must not sign");
+}
+
+#[tokio::test]
+async fn a_new_version_voids_every_signature() {
+    let f = fixture();
+    let first = f.save(0, "Common ground", "We stand together.").await;
+    assert_eq!(f.sign(0, &first).await.0, 200);
+    assert_eq!(f.signed(&first).len(), 1);
+
+    // David changes the text: Amina's signature on the old text no longer counts.
+    let second = f
+        .save(1, "Common ground", "We stand together, always.")
+        .await;
+    let (status, page) = f.sign(1, &first).await;
+    assert_eq!(status, 409, "a replaced version cannot be signed: {page}");
+    assert!(f.signed(&second).is_empty());
+    assert_eq!(f.sign(1, &second).await.0, 200);
+    assert!(
+        f.approved().is_empty(),
+        "one of two authors signed the current text"
+    );
+    assert_eq!(f.sign(0, &second).await.0, 200);
+
+    let approved = f.approved();
+    assert_eq!(approved.len(), 1);
+    assert_eq!(approved[0].version_hash, second);
+    assert_eq!(approved[0].body, "We stand together, always.");
+    let names: Vec<&str> = approved[0]
+        .signatories
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(names, ["Amina", "David"]);
+
+    // Signing twice changes nothing and approves nothing twice.
+    assert_eq!(f.sign(0, &second).await.0, 200);
+    assert_eq!(f.approved().len(), 1);
+}
+
+#[tokio::test]
+async fn nobody_acts_without_their_own_valid_link() {
+    let f = fixture();
+    let hash = f.save(0, "Common ground", "We stand together.").await;
+    let link = f.sign_link(1, &hash);
+    let csrf = f.csrf(&link);
+
+    // A tampered token.
+    let mut tampered = link.clone();
+    tampered.pop();
+    tampered.push(if link.ends_with('A') { 'B' } else { 'A' });
+    assert_eq!(f.post(&tampered, &[("csrf", &csrf)]).await.0, 400);
+    // A link for another action.
+    let edit = f.edit_link(1);
+    let wrong = format!("/sign/{}", edit.rsplit('/').next().unwrap());
+    assert_eq!(f.post(&wrong, &[("csrf", &f.csrf(&wrong))]).await.0, 400);
+    // A stranger's link for this draft.
+    let stranger = f.app.links.sign(
+        SIGN,
+        &Uuid::now_v7().to_string(),
+        &f.draft_id.to_string(),
+        Some(&hash),
+    );
+    assert_eq!(f.get(&format!("/sign/{stranger}")).await.0, 404);
+    // A post that did not come from the page.
+    assert_eq!(f.post(&link, &[("csrf", "forged")]).await.0, 403);
+    // An expired link.
+    let expired = LinkSigner::new(
+        "0123456789abcdef0123456789abcdef".to_owned().into(),
+        chrono::Duration::seconds(-1),
+    )
+    .sign(
+        SIGN,
+        &f.authors[1].member_id.to_string(),
+        &f.draft_id.to_string(),
+        Some(&hash),
+    );
+    assert_eq!(f.get(&format!("/sign/{expired}")).await.0, 410);
+
+    assert!(f.signed(&hash).is_empty(), "none of these may sign");
+}
+
+#[tokio::test]
+async fn an_empty_text_is_refused_on_the_page_and_saves_nothing() {
+    let f = fixture();
+    let link = f.edit_link(0);
+    let csrf = f.csrf(&link);
+    let (status, page) = f
+        .post(
+            &link,
+            &[
+                ("csrf", &csrf),
+                ("title", ""),
+                ("body", "  "),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("title: must be"), "{page}");
+    assert_eq!(f.app.store.count(VERSIONS).unwrap(), 0);
+}
