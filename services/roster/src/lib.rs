@@ -122,15 +122,19 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
         &waker,
     )?;
     let workers: Vec<Worker> = vec![Box::new(move |stop| Box::pin(worker.run(stop)))];
-    let router = Router::new()
+    let router = routes(roster.clone());
+    service
+        .run(router, CONSUMES, Arc::new(roster), workers, stop)
+        .await
+}
+
+fn routes(roster: Roster) -> Router {
+    Router::new()
         .route(
             "/invitations/{token}",
             get(show_invitation).post(answer_invitation),
         )
-        .with_state(roster.clone());
-    service
-        .run(router, CONSUMES, Arc::new(roster), workers, stop)
-        .await
+        .with_state(roster)
 }
 
 /// Upserts the members of a CSV file by e-mail, in one transaction.
@@ -538,3 +542,6 @@ pub fn member_by_email(
         None => Ok(None),
     }
 }
+
+#[cfg(test)]
+mod tests;
