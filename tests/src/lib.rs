@@ -8,7 +8,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use rrm_devtools::maildump::{self, CapturedMail};
 use std::collections::BTreeMap;
 use std::net::TcpListener;
@@ -297,6 +297,30 @@ impl Stack {
         if let Some(mut child) = self.services.remove(name) {
             child.kill().ok();
             child.wait().ok();
+        }
+    }
+
+    /// SIGTERM, as systemd or Kubernetes stop a service; returns whether it exited cleanly
+    /// (in-flight work finished, store flushed) within `grace`.
+    pub fn terminate_service(&mut self, name: &str, grace: Duration) -> Result<bool> {
+        let Some(mut child) = self.services.remove(name) else {
+            bail!("{name} is not running")
+        };
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()?;
+        ensure!(status.success(), "kill -TERM failed");
+        let deadline = Instant::now() + grace;
+        loop {
+            if let Some(status) = child.try_wait()? {
+                return Ok(status.success());
+            }
+            if Instant::now() > deadline {
+                child.kill().ok();
+                child.wait().ok();
+                return Ok(false);
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_alert_reaches_every_editor_once_in_their_language() {
     let _one_at_a_time = exclusive().await;
-    let stack = Stack::start().await.unwrap();
+    let mut stack = Stack::start().await.unwrap();
     let started = Instant::now();
     let alert_id = flow::raise(&stack).await.unwrap();
 
@@ -70,6 +70,17 @@ async fn an_alert_reaches_every_editor_once_in_their_language() {
         distributed_now, 6,
         "one distribution.completed per language"
     );
+
+    // Stopped as systemd or Kubernetes would: each service exits cleanly and promptly.
+    for service in rrm_e2e::SERVICES {
+        assert!(
+            stack
+                .terminate_service(service, Duration::from_secs(15))
+                .unwrap(),
+            "{service} did not stop cleanly on SIGTERM:\n{}",
+            rrm_e2e::tail(&stack.log_of(service), 10)
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

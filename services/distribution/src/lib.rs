@@ -33,6 +33,12 @@ pub struct Settings {
     pub distribution: DistributionSettings,
 }
 
+impl rrm_platform::service::HasCommon for Settings {
+    fn common(&self) -> &CommonSettings {
+        &self.common
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct DistributionSettings {
     pub editors_csv: String,

@@ -47,6 +47,12 @@ pub struct Settings {
     pub drafting: DraftingSettings,
 }
 
+impl rrm_platform::service::HasCommon for Settings {
+    fn common(&self) -> &CommonSettings {
+        &self.common
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct DraftingSettings {
     pub source_language: String,

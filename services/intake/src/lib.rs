@@ -35,6 +35,12 @@ pub struct Settings {
     pub intake: IntakeSettings,
 }
 
+impl rrm_platform::service::HasCommon for Settings {
+    fn common(&self) -> &CommonSettings {
+        &self.common
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct IntakeSettings {
     pub default_languages: Vec<String>,

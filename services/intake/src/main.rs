@@ -1,20 +1,3 @@
-use std::process::ExitCode;
-
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() -> ExitCode {
-    let settings: rrm_intake::Settings = match rrm_platform::config::load() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("rrm-intake: {e:#}");
-            return ExitCode::from(2);
-        }
-    };
-    rrm_platform::telemetry::init("intake", &settings.common.log);
-    match rrm_intake::run(settings, Default::default()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!(error = %format!("{e:#}"), "intake stopped");
-            ExitCode::FAILURE
-        }
-    }
+fn main() -> std::process::ExitCode {
+    rrm_platform::service::main("intake", rrm_intake::run)
 }

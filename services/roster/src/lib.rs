@@ -42,6 +42,12 @@ pub struct Settings {
     pub roster: RosterSettings,
 }
 
+impl rrm_platform::service::HasCommon for Settings {
+    fn common(&self) -> &CommonSettings {
+        &self.common
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct RosterSettings {
     pub members_csv: String,

@@ -37,6 +37,12 @@ pub struct Settings {
     pub translation: TranslationSettings,
 }
 
+impl rrm_platform::service::HasCommon for Settings {
+    fn common(&self) -> &CommonSettings {
+        &self.common
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct TranslationSettings {
     pub provider_url: String,

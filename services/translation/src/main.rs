@@ -1,20 +1,3 @@
-use std::process::ExitCode;
-
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() -> ExitCode {
-    let settings: rrm_translation::Settings = match rrm_platform::config::load() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("rrm-translation: {e:#}");
-            return ExitCode::from(2);
-        }
-    };
-    rrm_platform::telemetry::init("translation", &settings.common.log);
-    match rrm_translation::run(settings, Default::default()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!(error = %format!("{e:#}"), "translation stopped");
-            ExitCode::FAILURE
-        }
-    }
+fn main() -> std::process::ExitCode {
+    rrm_platform::service::main("translation", rrm_translation::run)
 }

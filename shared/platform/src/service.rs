@@ -213,3 +213,48 @@ impl Handler for WithCredentials {
         self.0.handle(tx, envelope, event, prepared)
     }
 }
+
+/// Settings that carry the common section (every service's `Settings`).
+pub trait HasCommon: serde::de::DeserializeOwned {
+    fn common(&self) -> &CommonSettings;
+}
+
+/// A service binary's whole `main`: load the layered configuration (exit 2 with the reason when
+/// it is unusable), start JSON logs, and run `run` on a small runtime until it stops. Idle
+/// blocking threads exit after a second, so an idle service holds few threads.
+pub fn main<S, F, Fut>(name: &'static str, run: F) -> std::process::ExitCode
+where
+    S: HasCommon,
+    F: FnOnce(S, CancellationToken) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let settings: S = match crate::config::load() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("rrm-{name}: {e:#}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    crate::telemetry::init(name, &settings.common().log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(16)
+        .thread_keep_alive(Duration::from_secs(1))
+        .thread_name(format!("rrm-{name}"))
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("rrm-{name}: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(settings, CancellationToken::new())) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "{name} stopped");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
