@@ -88,14 +88,18 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
         deadline_hours: settings.intake.default_deadline_hours,
         dedup_window: Duration::hours(settings.intake.dedup_window_hours),
     };
-    let router = Router::new()
-        .route("/api/v1/alerts", get(list_alerts).post(raise_alert))
-        .route("/api/v1/alerts/{id}", get(show_alert))
-        .route("/api/v1/openapi.json", get(openapi))
-        .with_state(app);
+    let router = routes(app);
     service
         .run(router, CONSUMES, Arc::new(Timeline), Vec::new(), stop)
         .await
+}
+
+fn routes(app: App) -> Router {
+    Router::new()
+        .route("/api/v1/alerts", get(list_alerts).post(raise_alert))
+        .route("/api/v1/alerts/{id}", get(show_alert))
+        .route("/api/v1/openapi.json", get(openapi))
+        .with_state(app)
 }
 
 /// Announces the bootstrap coordinator token once (by hash; the token itself never leaves).
@@ -343,3 +347,6 @@ fn describe(event: &Event) -> String {
 fn short(hash: &str) -> &str {
     hash.get(..12).unwrap_or(hash)
 }
+
+#[cfg(test)]
+mod tests;
