@@ -21,7 +21,7 @@ use rrm_contracts::{
     Signatory, SignatureRecorded,
 };
 use rrm_platform::mail::{self, MailWaker, MailWorker, NewMail, NoHook};
-use rrm_platform::{CommonSettings, LinkError, LinkSigner, Pages, Service, Worker};
+use rrm_platform::{CommonSettings, LinkSigner, Pages, Service, Worker};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -265,24 +265,6 @@ impl Handler for Drafting {
     }
 }
 
-fn link_error(pages: &Pages, e: LinkError) -> Response {
-    tracing::warn!(reason = %e, "refused a link");
-    match e {
-        LinkError::Expired => pages.error(StatusCode::GONE, "This link has expired", "Links in our e-mails are valid for a limited time. Ask the coordinators for a new one."),
-        LinkError::WrongPurpose => pages.error(StatusCode::BAD_REQUEST, "Wrong link", "This link is for a different action."),
-        LinkError::Tampered => pages.error(StatusCode::BAD_REQUEST, "This link is not valid", "The link is damaged or was not issued by us. Use the link exactly as it appears in the e-mail."),
-    }
-}
-
-fn unavailable(pages: &Pages, e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "drafting request failed");
-    pages.error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "Please try again",
-        "This could not be done just now; nothing was changed.",
-    )
-}
-
 /// The draft and the author a token of `purpose` is for.
 fn resolve(
     app: &Drafting,
@@ -292,7 +274,7 @@ fn resolve(
     let claims = app
         .links
         .verify(token, purpose, Utc::now())
-        .map_err(|e| link_error(&app.pages, e))?;
+        .map_err(|e| app.pages.link_error(e))?;
     let not_found = || {
         app.pages.error(
             StatusCode::NOT_FOUND,
@@ -304,7 +286,7 @@ fn resolve(
     let draft: Draft = app
         .store
         .get(DRAFTS, draft_id.as_bytes())
-        .map_err(|e| unavailable(&app.pages, e))?
+        .map_err(|e| app.pages.unavailable(e))?
         .ok_or_else(not_found)?;
     let author = draft
         .panel
@@ -360,7 +342,7 @@ fn render_draft(
         .transpose()
     {
         Ok(v) => v.flatten(),
-        Err(e) => return unavailable(&app.pages, e),
+        Err(e) => return app.pages.unavailable(e),
     };
     let signatures = match draft
         .submitted
@@ -369,7 +351,7 @@ fn render_draft(
         .transpose()
     {
         Ok(s) => s.unwrap_or_default(),
-        Err(e) => return unavailable(&app.pages, e),
+        Err(e) => return app.pages.unavailable(e),
     };
     let (title, body, errors) = match problems {
         Some((t, b, errors)) => (t.to_owned(), b.to_owned(), errors),
@@ -522,10 +504,10 @@ async fn save_version(
     });
     let saved = match result {
         Ok(saved) => saved,
-        Err(e) => return unavailable(&app.pages, e),
+        Err(e) => return app.pages.unavailable(e),
     };
     if let Err(e) = app.store.flush().await {
-        return unavailable(&app.pages, e);
+        return app.pages.unavailable(e);
     }
     app.waker.wake();
     match saved {
@@ -557,7 +539,7 @@ async fn show_signing(State(app): State<Drafting>, Path(token): Path<String>) ->
     };
     let signatures = match signature_status(&app.store, &draft, &hash) {
         Ok(s) => s,
-        Err(e) => return unavailable(&app.pages, e),
+        Err(e) => return app.pages.unavailable(e),
     };
     let signed = signatures
         .iter()
@@ -676,10 +658,10 @@ async fn sign_version(
     });
     let signed = match result {
         Ok(s) => s,
-        Err(e) => return unavailable(&app.pages, e),
+        Err(e) => return app.pages.unavailable(e),
     };
     if let Err(e) = app.store.flush().await {
-        return unavailable(&app.pages, e);
+        return app.pages.unavailable(e);
     }
     let (heading, message, status) = match signed {
         Signed::Replaced => (

@@ -18,7 +18,7 @@ use rrm_contracts::{
     PanelMember, PanelMobilized,
 };
 use rrm_platform::mail::{self, MailWaker, MailWorker, NewMail, NoHook};
-use rrm_platform::{CommonSettings, LinkError, LinkSigner, Pages, Service, Worker};
+use rrm_platform::{CommonSettings, LinkSigner, Pages, Service, Worker};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::sync::Arc;
@@ -309,7 +309,7 @@ fn resolve(roster: &Roster, token: &str) -> Result<(Invitation, Member, Panel), 
     let claims = roster
         .links
         .verify(token, PURPOSE, Utc::now())
-        .map_err(|e| link_error(&roster.pages, e))?;
+        .map_err(|e| roster.pages.link_error(e))?;
     let lookup = || -> Result<Option<(Invitation, Member, Panel)>, rrm_bus::StoreError> {
         let Ok(id) = Uuid::parse_str(&claims.object) else {
             return Ok(None);
@@ -349,15 +349,6 @@ fn resolve(roster: &Roster, token: &str) -> Result<(Invitation, Member, Panel), 
                 "We could not read this invitation just now.",
             ))
         }
-    }
-}
-
-pub(crate) fn link_error(pages: &Pages, e: LinkError) -> Response {
-    tracing::warn!(reason = %e, "refused a link");
-    match e {
-        LinkError::Expired => pages.error(StatusCode::GONE, "This link has expired", "Links in our e-mails are valid for a limited time. Ask the coordinators for a new one."),
-        LinkError::WrongPurpose => pages.error(StatusCode::BAD_REQUEST, "Wrong link", "This link is for a different action."),
-        LinkError::Tampered => pages.error(StatusCode::BAD_REQUEST, "This link is not valid", "The link is damaged or was not issued by us. Use the link exactly as it appears in the e-mail."),
     }
 }
 

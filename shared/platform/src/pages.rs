@@ -144,6 +144,36 @@ impl Pages {
         }
     }
 
+    /// The page for a refused link, in words the person who clicked it understands. The refusal
+    /// is logged; the token is not.
+    pub fn link_error(&self, e: crate::links::LinkError) -> Response {
+        use crate::links::LinkError;
+        tracing::warn!(reason = %e, "refused a link");
+        match e {
+            LinkError::Expired => self.error(
+                StatusCode::GONE,
+                "This link has expired",
+                "Links in our e-mails are valid for a limited time. Ask the coordinators for a new one.",
+            ),
+            LinkError::WrongPurpose => self.error(StatusCode::BAD_REQUEST, "Wrong link", "This link is for a different action."),
+            LinkError::Tampered => self.error(
+                StatusCode::BAD_REQUEST,
+                "This link is not valid",
+                "The link is damaged or was not issued by us. Use the link exactly as it appears in the e-mail.",
+            ),
+        }
+    }
+
+    /// The page when the service could not read or record something: nothing changed, try again.
+    pub fn unavailable(&self, e: impl std::fmt::Display) -> Response {
+        tracing::error!(error = %e, "request failed");
+        self.error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Please try again",
+            "This could not be done just now; nothing was changed.",
+        )
+    }
+
     /// A readable error page for people following links.
     pub fn error(&self, status: StatusCode, title: &str, message: &str) -> Response {
         self.page(
