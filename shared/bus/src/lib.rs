@@ -103,7 +103,11 @@ pub async fn run(
             Ok(()) => backoff = new_backoff(),
             Err(e) => warn!(error = %e, "bus connection lost; reconnecting"),
         }
-        let delay = backoff.next().unwrap_or(config.max_backoff);
+        // Jitter may add up to the delay again: the configured maximum is the real maximum.
+        let delay = backoff
+            .next()
+            .unwrap_or(config.max_backoff)
+            .min(config.max_backoff);
         tokio::select! {
             () = tokio::time::sleep(delay) => {}
             () = shutdown.cancelled() => return,

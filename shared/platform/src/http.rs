@@ -153,10 +153,12 @@ pub fn metrics_handle() -> PrometheusHandle {
         .clone()
 }
 
-/// `/healthz` (the process answers), `/readyz` (store open and broker connected), `/metrics`.
-pub fn ops_router<F>(ready: F) -> Router
+/// `/healthz` (the process answers), `/readyz` (store open and broker connected), `/metrics`
+/// (`refresh` sets gauges that are read rather than counted, just before each scrape).
+pub fn ops_router<F, R>(ready: F, refresh: R) -> Router
 where
     F: Fn() -> Result<(), String> + Clone + Send + Sync + 'static,
+    R: Fn() + Clone + Send + Sync + 'static,
 {
     let handle = metrics_handle();
     Router::new()
@@ -173,7 +175,13 @@ where
                 }
             }),
         )
-        .route("/metrics", get(move || std::future::ready(handle.render())))
+        .route(
+            "/metrics",
+            get(move || {
+                refresh();
+                std::future::ready(handle.render())
+            }),
+        )
 }
 
 /// Limits every service applies.

@@ -147,14 +147,21 @@ impl Service {
         let store = self.store.clone();
         let ready = self.ready.clone();
         let outbox_store = self.store.clone();
-        let ops = http::ops_router(move || {
-            metrics::gauge!("rrm_outbox_pending").set(outbox_store.outbox_len() as f64);
-            if ready.is_ready() {
-                Ok(())
-            } else {
-                Err("not connected to the broker".into())
-            }
-        });
+        let ops = http::ops_router(
+            move || {
+                if ready.is_ready() {
+                    Ok(())
+                } else {
+                    Err("not connected to the broker".into())
+                }
+            },
+            move || {
+                metrics::gauge!("rrm_outbox_pending").set(outbox_store.outbox_len() as f64);
+                if let Ok(pending) = outbox_store.count(crate::mail::PENDING) {
+                    metrics::gauge!("rrm_mail_pending").set(pending as f64);
+                }
+            },
+        );
         let router =
             http::with_limits(app.merge(ops)).layer(axum::middleware::from_fn(trace_request));
         let served = http::serve(listener, router, stop.clone()).await;
