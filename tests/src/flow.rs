@@ -5,7 +5,7 @@ use crate::{Stack, link};
 use anyhow::{Result, bail, ensure};
 use rrm_devtools::maildump::CapturedMail;
 use serde_json::json;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 pub const TITLE: &str = "Burning a holy book burns bridges for us all";
@@ -13,11 +13,31 @@ pub const BODY: &str = "We write as a Muslim, a Jew, a Christian and a Hindu.\n\
 
 const STEP: Duration = Duration::from_secs(60);
 
-fn subject_starts(mails: &[CapturedMail], prefix: &str) -> Vec<CapturedMail> {
+/// The mails as their recipients' mail clients show them: a resend carries the `Message-ID` of
+/// the first copy (after a crash mid-SMTP, the one duplicate SMTP cannot rule out) and is shown
+/// once. Keeps the first copy of each.
+pub fn unique(mails: &[CapturedMail]) -> Vec<CapturedMail> {
+    let mut seen = BTreeSet::new();
     mails
         .iter()
-        .filter(|m| m.subject.starts_with(prefix))
+        .filter(|m| {
+            m.message_id
+                .as_ref()
+                .is_none_or(|id| seen.insert(id.clone()))
+        })
         .cloned()
+        .collect()
+}
+
+/// How many captured mails are resends: copies of a `Message-ID` already captured.
+pub fn resends(mails: &[CapturedMail]) -> usize {
+    mails.len() - unique(mails).len()
+}
+
+fn subject_starts(mails: &[CapturedMail], prefix: &str) -> Vec<CapturedMail> {
+    unique(mails)
+        .into_iter()
+        .filter(|m| m.subject.starts_with(prefix))
         .collect()
 }
 
@@ -132,10 +152,11 @@ pub fn expected_deliveries() -> Result<BTreeMap<(String, String), usize>> {
     Ok(expected)
 }
 
-/// The op-ed e-mails received, counted per (recipient, language).
+/// The op-ed e-mails received, counted per (recipient, language); a resend of the same
+/// `Message-ID` is not counted again (see [`unique`]).
 pub fn deliveries(mails: &[CapturedMail]) -> BTreeMap<(String, String), usize> {
     let mut got = BTreeMap::new();
-    for m in mails.iter().filter(|m| m.subject.starts_with("Op-ed:")) {
+    for m in subject_starts(mails, "Op-ed:") {
         for to in &m.envelope_to {
             *got.entry((to.clone(), m.content_language.clone().unwrap_or_default()))
                 .or_insert(0) += 1;
@@ -145,10 +166,14 @@ pub fn deliveries(mails: &[CapturedMail]) -> BTreeMap<(String, String), usize> {
 }
 
 /// Waits until every demo editor has the op-ed in each of their languages, then checks that
-/// nobody got anything twice and that each e-mail carries the op-ed and its signatories.
+/// nobody got two different e-mails for one language, that each e-mail carries the op-ed and its
+/// signatories, and that at most `max_resends` e-mails of the whole run (of any kind) were resent
+/// with the `Message-ID` of a copy already delivered: 0 when no service crashed; after SIGKILLs,
+/// no more than the SMTP transactions in flight when they hit.
 pub async fn assert_distributed(
     stack: &Stack,
     authors_names: &[&str],
+    max_resends: usize,
 ) -> Result<Vec<CapturedMail>> {
     let expected = expected_deliveries()?;
     let total: usize = expected.values().sum();
@@ -164,10 +189,17 @@ pub async fn assert_distributed(
     if got != expected {
         bail!("deliveries differ.\nexpected {expected:#?}\ngot {got:#?}");
     }
-    let oped: Vec<CapturedMail> = mails
-        .into_iter()
-        .filter(|m| m.subject.starts_with("Op-ed:"))
-        .collect();
+    let resent = resends(&mails);
+    ensure!(
+        resent <= max_resends,
+        "{resent} e-mails were sent twice (at most {max_resends} allowed here)"
+    );
+    if resent > 0 {
+        eprintln!(
+            "{resent} e-mail(s) cut off mid-SMTP by a crash were resent with their Message-ID"
+        );
+    }
+    let oped = subject_starts(&mails, "Op-ed:");
     ensure!(
         oped.len() == total,
         "{} op-ed mails for {total} deliveries",

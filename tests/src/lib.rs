@@ -143,6 +143,8 @@ pub struct Stack {
     pub http: reqwest::Client,
     bin: PathBuf,
     services: BTreeMap<&'static str, Child>,
+    /// The SMTP server, apart from the other helpers so a test can take it away.
+    smtp_sink: Option<Child>,
     helpers: Vec<Child>,
     translate_port: u16,
     smtp_port: u16,
@@ -174,6 +176,7 @@ impl Stack {
                 .build()?,
             bin,
             services: BTreeMap::new(),
+            smtp_sink: None,
             helpers: Vec::new(),
             translate_port,
             smtp_port,
@@ -190,7 +193,8 @@ impl Stack {
         Ok(stack)
     }
 
-    fn start_smtp_sink(&mut self) -> Result<()> {
+    /// Starts (or restarts) the SMTP server on the stack's SMTP port.
+    pub fn start_smtp_sink(&mut self) -> Result<()> {
         let sink = find_tool("smtp-sink")?;
         let mut cmd = Command::new(sink);
         // smtp-sink drops privileges when run as root; the dump directory must then be writable.
@@ -210,8 +214,19 @@ impl Stack {
             .stderr(self.log("smtp-sink")?)
             .spawn()
             .context("starting smtp-sink")?;
-        self.helpers.push(child);
+        if let Some(mut old) = self.smtp_sink.replace(child) {
+            let _ = old.kill();
+            let _ = old.wait();
+        }
         wait_port(self.smtp_port, Duration::from_secs(10)).context("smtp-sink did not start")
+    }
+
+    /// Takes the SMTP server away, as an outage of the relay would: connections are refused.
+    pub fn stop_smtp_sink(&mut self) {
+        if let Some(mut child) = self.smtp_sink.take() {
+            child.kill().ok();
+            child.wait().ok();
+        }
     }
 
     fn start_translator(&mut self) -> Result<()> {
@@ -359,6 +374,23 @@ impl Stack {
         }
     }
 
+    /// The value of an unlabelled metric on the service's `/metrics` (0 when not yet exported).
+    pub async fn metric(&self, service: &str, name: &str) -> Result<f64> {
+        let text = self
+            .http
+            .get(format!("{}/metrics", self.url(service)))
+            .send()
+            .await?
+            .error_for_status()?
+            .text()
+            .await?;
+        Ok(text
+            .lines()
+            .filter_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+            .next()
+            .unwrap_or(0.0))
+    }
+
     /// Raises an alert as the bootstrap coordinator.
     pub async fn raise_alert(&self, body: serde_json::Value) -> Result<serde_json::Value> {
         let r = self
@@ -461,6 +493,7 @@ impl Drop for Stack {
             let _ = c.kill();
             let _ = c.wait();
         }
+        self.stop_smtp_sink();
         for mut c in self.helpers.drain(..) {
             let _ = c.kill();
             let _ = c.wait();

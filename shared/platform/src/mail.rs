@@ -45,6 +45,10 @@ pub const TREES: [&str; 2] = [TREE, PENDING];
 /// Attempts before a mail that keeps failing transiently is given up (≈ 4 h with the backoff).
 pub const MAX_ATTEMPTS: u32 = 60;
 
+/// SMTP transactions a worker runs at once: also the most mails a crash can leave cut off
+/// mid-transaction, and so resent after restart.
+pub const CONCURRENCY: usize = 8;
+
 /// A mail to send, as the domain describes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewMail {
@@ -261,7 +265,7 @@ impl MailWorker {
             .from
             .parse()
             .context("smtp.from must be `Name <address>`")?;
-        let concurrency = 8;
+        let concurrency = CONCURRENCY;
         Ok(Self {
             store,
             transport: transport(settings, concurrency as u32)?,

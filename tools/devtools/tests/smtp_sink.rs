@@ -1,5 +1,5 @@
 //! End-to-end: lettre → a real Postfix `smtp-sink` → `maildump`.
-//! Skipped (with a note on stderr) when smtp-sink is not installed.
+//! Fails loudly when smtp-sink is not installed (./deploy/test.sh installs postfix for it).
 
 // Test helpers outside #[test] functions may panic too.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
