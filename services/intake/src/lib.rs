@@ -149,9 +149,11 @@ struct AlertView<'a> {
 async fn raise_alert(
     State(app): State<App>,
     headers: HeaderMap,
-    ApiJson(input): ApiJson<NewAlert>,
+    body: Result<ApiJson<NewAlert>, Problem>,
 ) -> Result<Response, Problem> {
+    // Who asks comes first: without a valid token, nothing about the body is answered.
     let coordinator = auth::authenticate(&app.service.store, &headers, "alerts:write")?;
+    let ApiJson(input) = body?;
     let now = Utc::now();
     let defaults = Defaults {
         languages: &app.languages,

@@ -120,6 +120,9 @@ async fn bad_requests_get_problem_json_and_change_nothing() {
             .0,
         401
     );
+    // Without a token, even a malformed body is answered with 401, not with details about it.
+    assert_eq!(post(&app, None, "{}").await.0, 401);
+    assert_eq!(post(&app, None, "{not json").await.0, 401);
 
     let mut bad = alert();
     bad["languages"] = json!(["english"]);
