@@ -312,13 +312,4 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retries_back_off_to_two_minutes() {
-        assert_eq!(retry_delay(1).num_seconds(), 1);
-        assert_eq!(retry_delay(2).num_seconds(), 2);
-        assert_eq!(retry_delay(30).num_seconds(), 120);
-    }
-}
+mod tests;

@@ -1,0 +1,154 @@
+//! The dispatch and the translation worker against a real LibreTranslate-compatible server on
+//! loopback, without a broker: events go in through the consumer's own `process`, and what the
+//! service would publish is read from its outbox.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::*;
+use rrm_bus::Outcome;
+use rrm_bus::consumer::process;
+use rrm_contracts::Signatory;
+use rrm_devtools::pseudo;
+use std::collections::BTreeMap;
+
+#[test]
+fn retries_back_off_to_two_minutes() {
+    assert_eq!(retry_delay(1).num_seconds(), 1);
+    assert_eq!(retry_delay(2).num_seconds(), 2);
+    assert_eq!(retry_delay(30).num_seconds(), 120);
+}
+
+fn approved() -> OpedApproved {
+    OpedApproved {
+        alert_id: Uuid::now_v7(),
+        oped_id: Uuid::now_v7(),
+        title: "Burning a holy book burns bridges".into(),
+        body: "Whatever the law allows, contempt is not an argument.".into(),
+        source_language: LanguageCode::parse("en").unwrap(),
+        target_languages: ["ar", "en", "es", "fr", "ru", "zh"]
+            .iter()
+            .map(|l| LanguageCode::parse(l).unwrap())
+            .collect(),
+        version_hash: "ab".repeat(32),
+        signatories: vec![Signatory {
+            member_id: Uuid::now_v7(),
+            name: "Amina Haddad".into(),
+            line: "Muslim".into(),
+            signed_at: Utc::now(),
+        }],
+        embargo_until: None,
+    }
+}
+
+/// A pseudo LibreTranslate server on a free loopback port; returns its base URL.
+async fn provider_server(options: pseudo::Options) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, pseudo::router(options)).await });
+    url
+}
+
+/// `translation.completed` events in the outbox, by language.
+fn completed_by_language(store: &Store) -> BTreeMap<String, Vec<TranslationCompleted>> {
+    let mut by_language: BTreeMap<String, Vec<TranslationCompleted>> = BTreeMap::new();
+    for (_, envelope) in store.outbox_batch(1000).unwrap() {
+        if let Event::TranslationCompleted(t) = envelope.decode().unwrap() {
+            by_language
+                .entry(t.language.as_str().to_owned())
+                .or_default()
+                .push(t);
+        }
+    }
+    by_language
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_down_at_first_still_yields_every_language_once() {
+    // Arrange: the provider answers its first three requests with 503.
+    let url = provider_server(pseudo::Options {
+        fail_first: 3,
+        ..Default::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 1 << 20, &[OPEDS, JOBS, PENDING]).unwrap();
+    let wake = Arc::new(Notify::new());
+    let dispatch = Dispatch { wake: wake.clone() };
+    let oped = approved();
+    let event = Envelope::new(
+        &Event::OpedApproved(oped.clone()),
+        "drafting",
+        Some(oped.alert_id),
+        None,
+    );
+    let translator = Translator {
+        store: store.clone(),
+        provider: Provider::new(
+            &url,
+            &["127.0.0.1".to_owned()],
+            std::time::Duration::from_secs(1),
+            std::time::Duration::from_secs(5),
+            None,
+        )
+        .unwrap(),
+        wake,
+        concurrency: 4,
+    };
+    let stop = CancellationToken::new();
+    let worker = tokio::spawn(translator.run(stop.clone()));
+
+    // Act: the approval arrives, and arrives again (a redelivery).
+    let first = process(&store, &dispatch, &event.to_bytes()).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while store.count(PENDING).unwrap() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "jobs still pending after 30 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let again = process(&store, &dispatch, &event.to_bytes()).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    stop.cancel();
+    worker.await.unwrap();
+
+    // Assert
+    assert_eq!(first, Outcome::Handled);
+    assert_eq!(again, Outcome::Duplicate);
+    let retried = store
+        .scan::<Job>(JOBS, b"")
+        .unwrap()
+        .filter(|j| j.as_ref().unwrap().1.attempts > 1)
+        .count();
+    assert!(retried >= 1, "no job met the provider's outage");
+    let completed = completed_by_language(&store);
+    assert_eq!(
+        completed.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["ar", "en", "es", "fr", "ru", "zh"]
+    );
+    for (language, events) in &completed {
+        assert_eq!(
+            events.len(),
+            1,
+            "{language} completed {} times",
+            events.len()
+        );
+        let t = &events[0];
+        assert_eq!(
+            t.signatories[0].name, "Amina Haddad",
+            "names are never translated"
+        );
+        assert_eq!(t.source_version_hash, oped.version_hash);
+        if language == "en" {
+            assert_eq!(t.method, TranslationMethod::Source);
+            assert_eq!(t.body, oped.body, "the source language is final as signed");
+        } else {
+            assert_eq!(t.method, TranslationMethod::Machine);
+            assert!(
+                t.body.contains(&format!("⟦{language}⟧")),
+                "{language}: {}",
+                t.body
+            );
+        }
+    }
+}
