@@ -1,7 +1,8 @@
-//! The outbox relay: publishes committed events with publisher confirms, in emission order, and
-//! removes an entry only after the broker confirmed it *and* routed it (`mandatory`, so an event no
-//! queue is bound to comes back instead of vanishing). Whatever is unconfirmed when the channel dies
-//! stays in the outbox and is published again on the next connection; consumers deduplicate.
+//! The outbox relay: publishes committed and flushed events with publisher confirms, in emission
+//! order, and removes an entry only after the broker confirmed it *and* routed it (`mandatory`, so
+//! an event no queue is bound to comes back instead of vanishing). Whatever is unconfirmed when
+//! the channel dies stays in the outbox and is published again on the next connection; consumers
+//! deduplicate.
 
 use crate::BusError;
 use crate::store::Store;
@@ -41,6 +42,10 @@ async fn publish_batch(store: &Store, channel: &Channel) -> Result<BatchOutcome,
     if batch.is_empty() {
         return Ok(BatchOutcome::Empty);
     }
+    // The relay is woken at commit, before the writer's own flush: publishing an event whose
+    // state a crash could still lose would announce something that never happened (an approval
+    // whose signature is gone, say). Flushing here first also groups the writers' commits.
+    store.flush().await?;
     let mut pending = Vec::with_capacity(batch.len());
     for (key, envelope) in batch {
         let mut properties = BasicProperties::default()
