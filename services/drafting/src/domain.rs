@@ -55,7 +55,14 @@ pub fn validate(title: &str, body: &str) -> Result<(String, String), Vec<FieldPr
     }
 }
 
-/// Whether every author signed: signatures are per version hash, so a new version (a new hash)
+/// Whether a signing link for version `hash` sent in round `link_round` may still sign: only
+/// while that very submission is out for signature. A newer version (saved or submitted) or a
+/// new submission of any text, even this one, voids it.
+pub fn signable(submitted: Option<&str>, round: u32, hash: &str, link_round: u32) -> bool {
+    submitted == Some(hash) && round == link_round
+}
+
+/// Whether every author signed: signatures are kept per signing round, so a new submission
 /// starts from none — that is how a new version voids all signatures.
 pub fn all_signed(authors: &[Uuid], signed: &BTreeSet<Uuid>) -> bool {
     !authors.is_empty() && authors.iter().all(|a| signed.contains(a))
@@ -98,5 +105,17 @@ mod tests {
         signed.insert(b);
         assert!(all_signed(&[a, b], &signed));
         assert!(!all_signed(&[], &signed));
+    }
+
+    #[test]
+    fn only_the_submission_out_for_signature_can_be_signed() {
+        let (a, b) = ("a".repeat(64), "b".repeat(64));
+        assert!(signable(Some(&a), 1, &a, 1));
+        // Another text is out for signature.
+        assert!(!signable(Some(&b), 2, &a, 1));
+        // A newer version was saved and nothing is out for signature.
+        assert!(!signable(None, 1, &a, 1));
+        // The same text was submitted again: links of the earlier round are void.
+        assert!(!signable(Some(&a), 3, &a, 1));
     }
 }

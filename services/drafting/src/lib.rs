@@ -1,8 +1,9 @@
 //! Drafting: on `panel.formed` each author gets a link to the shared draft page. Every save is an
-//! immutable version identified by the SHA-256 of its text. Submitting a version sends each
-//! author a signing link bound to that hash; its page shows the full text and hash, and signing is
-//! a POST from it. A newer version voids all signatures. When every author signed the submitted
-//! version: `oped.approved` with text, hash and signatories.
+//! immutable version identified by the SHA-256 of its text. Submitting a version opens a signing
+//! round and sends each author a signing link bound to that hash and round; its page shows the
+//! full text and hash, and signing is a POST from it. A newer version, saved or submitted, voids
+//! all signatures; a text submitted again (even one signed before) is signed again. When every
+//! author signed the submitted version: `oped.approved` with text, hash and signatories.
 
 pub mod domain;
 
@@ -64,8 +65,12 @@ pub struct Draft {
     pub panel: PanelFormed,
     /// Hash of the latest version.
     pub current: Option<String>,
-    /// Hash of the version out for signature.
+    /// Hash of the version out for signature; `None` once a newer version replaced it.
     pub submitted: Option<String>,
+    /// Signing round: counts submissions. Signatures, signing links and their mails belong to
+    /// one round, so no signature or link outlives the submission it was given for.
+    #[serde(default)]
+    pub round: u32,
     pub approved: Option<Uuid>,
 }
 
@@ -92,6 +97,19 @@ fn key(draft: Uuid, hash: &str) -> Vec<u8> {
     let mut k = draft.as_bytes().to_vec();
     k.extend_from_slice(hash.as_bytes());
     k
+}
+
+/// Where the signatures given in signing round `round` to version `hash` are kept.
+fn signatures_key(draft: Uuid, round: u32, hash: &str) -> Vec<u8> {
+    let mut k = draft.as_bytes().to_vec();
+    k.extend_from_slice(&round.to_be_bytes());
+    k.extend_from_slice(hash.as_bytes());
+    k
+}
+
+/// A signing link's object: the draft and the round it was sent for.
+fn signing_object(draft: Uuid, round: u32) -> String {
+    format!("{draft}:{round}")
 }
 
 #[derive(Clone)]
@@ -176,6 +194,7 @@ impl Drafting {
             panel: panel.clone(),
             current: None,
             submitted: None,
+            round: 0,
             approved: None,
         };
         for author in &panel.authors {
@@ -221,14 +240,14 @@ impl Drafting {
         let token = self.links.sign(
             SIGN,
             &author.member_id.to_string(),
-            &draft.draft_id.to_string(),
+            &signing_object(draft.draft_id, draft.round),
             Some(&version.hash),
         );
         let data = json!({ "version": version, "author": author, "link": format!("{}/sign/{token}", self.public_url) });
         let mail = NewMail {
             key: format!(
-                "sign:{}:{}:{}",
-                draft.draft_id, version.hash, author.member_id
+                "sign:{}:{}:{}:{}",
+                draft.draft_id, draft.round, version.hash, author.member_id
             ),
             to_name: author.name.clone(),
             to: author.email.clone(),
@@ -265,12 +284,12 @@ impl Handler for Drafting {
     }
 }
 
-/// The draft and the author a token of `purpose` is for.
+/// The draft and the author a token of `purpose` is for, and the signing round of a signing link.
 fn resolve(
     app: &Drafting,
     token: &str,
     purpose: &str,
-) -> Result<(Draft, PanelMember, rrm_platform::Claims), Response> {
+) -> Result<(Draft, PanelMember, rrm_platform::Claims, u32), Response> {
     let claims = app
         .links
         .verify(token, purpose, Utc::now())
@@ -282,7 +301,11 @@ fn resolve(
             "This draft no longer exists.",
         )
     };
-    let draft_id = Uuid::parse_str(&claims.object).map_err(|_| not_found())?;
+    let (draft_id, round) = match claims.object.split_once(':') {
+        Some((draft, round)) => (draft, round.parse::<u32>().map_err(|_| not_found())?),
+        None => (claims.object.as_str(), 0),
+    };
+    let draft_id = Uuid::parse_str(draft_id).map_err(|_| not_found())?;
     let draft: Draft = app
         .store
         .get(DRAFTS, draft_id.as_bytes())
@@ -295,7 +318,7 @@ fn resolve(
         .find(|a| a.member_id.to_string() == claims.subject)
         .cloned()
         .ok_or_else(not_found)?;
-    Ok((draft, author, claims))
+    Ok((draft, author, claims, round))
 }
 
 fn version(store: &Store, draft: Uuid, hash: &str) -> Result<Option<Version>, rrm_bus::StoreError> {
@@ -305,10 +328,11 @@ fn version(store: &Store, draft: Uuid, hash: &str) -> Result<Option<Version>, rr
 fn signature_status(
     store: &Store,
     draft: &Draft,
+    round: u32,
     hash: &str,
 ) -> Result<Vec<serde_json::Value>, rrm_bus::StoreError> {
     let signed = store
-        .get::<Signatures>(SIGNATURES, key(draft.draft_id, hash))?
+        .get::<Signatures>(SIGNATURES, signatures_key(draft.draft_id, round, hash))?
         .unwrap_or_default()
         .members();
     Ok(draft
@@ -320,7 +344,7 @@ fn signature_status(
 }
 
 async fn show_draft(State(app): State<Drafting>, Path(token): Path<String>) -> Response {
-    let (draft, author, _) = match resolve(&app, &token, EDIT) {
+    let (draft, author, _, _) = match resolve(&app, &token, EDIT) {
         Ok(found) => found,
         Err(page) => return page,
     };
@@ -347,7 +371,7 @@ fn render_draft(
     let signatures = match draft
         .submitted
         .as_deref()
-        .map(|h| signature_status(&app.store, draft, h))
+        .map(|h| signature_status(&app.store, draft, draft.round, h))
         .transpose()
     {
         Ok(s) => s.unwrap_or_default(),
@@ -395,6 +419,8 @@ enum Saved {
         hash: String,
         new: bool,
         submitted: bool,
+        /// A version out for signature was replaced without this one being submitted.
+        voided: bool,
     },
 }
 
@@ -403,7 +429,7 @@ async fn save_version(
     Path(token): Path<String>,
     form: Result<Form<DraftForm>, FormRejection>,
 ) -> Response {
-    let (draft, author, _) = match resolve(&app, &token, EDIT) {
+    let (draft, author, _, _) = match resolve(&app, &token, EDIT) {
         Ok(found) => found,
         Err(page) => return page,
     };
@@ -456,6 +482,8 @@ async fn save_version(
         }
         let correlation = Some(draft.panel.alert_id);
         let new = draft.current.as_deref() != Some(hash.as_str());
+        // A new text voids the version out for signature, submitted or not.
+        let voided = new && draft.submitted.take().is_some();
         if new {
             let version = Version {
                 hash: hash.clone(),
@@ -486,8 +514,10 @@ async fn save_version(
         }
         let submitted = submit && draft.submitted.as_deref() != Some(hash.as_str());
         if submitted {
-            // Out for signature: signatures are per hash, so this voids any given to an older version.
+            // A new signing round: signatures are per round, so none given before counts, even
+            // to this very text.
             draft.submitted = Some(hash.clone());
+            draft.round += 1;
             let Some(version) = tx.get::<Version>(VERSIONS, key(draft.draft_id, &hash))? else {
                 return Err(abort(HandleError::Permanent("version vanished".into())));
             };
@@ -500,6 +530,7 @@ async fn save_version(
             hash: hash.clone(),
             new,
             submitted,
+            voided: voided && !submitted,
         })
     });
     let saved = match result {
@@ -512,12 +543,13 @@ async fn save_version(
     app.waker.wake();
     match saved {
         Saved::Approved => app.pages.error(StatusCode::CONFLICT, "Already approved", "Every author has signed this op-ed and it is on its way to editors; it can no longer be edited here."),
-        Saved::Version { hash, new, submitted } => {
-            tracing::info!(correlation_id = %draft.panel.alert_id, new, submitted, "draft saved");
-            let message = match (new, submitted) {
-                (_, true) => "Your version is saved and every author has been sent a link to sign it.",
-                (true, false) => "Your version is saved.",
-                (false, false) => "This text is already the current version; nothing was changed.",
+        Saved::Version { hash, new, submitted, voided } => {
+            tracing::info!(correlation_id = %draft.panel.alert_id, new, submitted, voided, "draft saved");
+            let message = match (new, submitted, voided) {
+                (_, true, _) => "Your version is saved and every author has been sent a link to sign it.",
+                (true, false, true) => "Your version is saved. The version that was out for signature is replaced: its signatures no longer count. Submit this version for signature when it is ready.",
+                (true, false, false) => "Your version is saved.",
+                (false, false, _) => "This text is already the current version; nothing was changed.",
             };
             app.pages.page(StatusCode::OK, "Saved", "done", &json!({ "heading": "Saved", "message": message, "hash": hash }))
         }
@@ -525,7 +557,7 @@ async fn save_version(
 }
 
 async fn show_signing(State(app): State<Drafting>, Path(token): Path<String>) -> Response {
-    let (draft, author, claims) = match resolve(&app, &token, SIGN) {
+    let (draft, author, claims, round) = match resolve(&app, &token, SIGN) {
         Ok(found) => found,
         Err(page) => return page,
     };
@@ -537,7 +569,7 @@ async fn show_signing(State(app): State<Drafting>, Path(token): Path<String>) ->
             "This version of the op-ed does not exist.",
         );
     };
-    let signatures = match signature_status(&app.store, &draft, &hash) {
+    let signatures = match signature_status(&app.store, &draft, round, &hash) {
         Ok(s) => s,
         Err(e) => return app.pages.unavailable(e),
     };
@@ -550,7 +582,7 @@ async fn show_signing(State(app): State<Drafting>, Path(token): Path<String>) ->
         "author": author,
         "signatures": signatures,
         "signed": signed,
-        "replaced": draft.submitted.as_deref() != Some(hash.as_str()),
+        "replaced": !domain::signable(draft.submitted.as_deref(), draft.round, &hash, round),
         "csrf": app.links.csrf_for(&token),
     });
     app.pages
@@ -573,7 +605,7 @@ async fn sign_version(
     Path(token): Path<String>,
     form: Result<Form<SignForm>, FormRejection>,
 ) -> Response {
-    let (draft, author, claims) = match resolve(&app, &token, SIGN) {
+    let (draft, author, claims, round) = match resolve(&app, &token, SIGN) {
         Ok(found) => found,
         Err(page) => return page,
     };
@@ -594,10 +626,10 @@ async fn sign_version(
         let Some(mut draft) = tx.get::<Draft>(DRAFTS, draft.draft_id.as_bytes())? else {
             return Err(abort(HandleError::Permanent("draft vanished".into())));
         };
-        if draft.submitted.as_deref() != Some(hash.as_str()) {
+        if !domain::signable(draft.submitted.as_deref(), draft.round, &hash, round) {
             return Ok(Signed::Replaced);
         }
-        let sig_key = key(draft.draft_id, &hash);
+        let sig_key = signatures_key(draft.draft_id, round, &hash);
         let mut signatures = tx
             .get::<Signatures>(SIGNATURES, &sig_key)?
             .unwrap_or_default();
@@ -627,7 +659,7 @@ async fn sign_version(
         if draft.approved.is_some() || !domain::all_signed(&authors, &signatures.members()) {
             return Ok(Signed::Now { approved: false });
         }
-        let Some(v) = tx.get::<Version>(VERSIONS, &sig_key)? else {
+        let Some(v) = tx.get::<Version>(VERSIONS, key(draft.draft_id, &hash))? else {
             return Err(abort(HandleError::Permanent("version vanished".into())));
         };
         let oped_id = Uuid::now_v7();

@@ -82,11 +82,24 @@ impl Fixture {
         format!("/drafts/{token}")
     }
 
+    fn draft(&self) -> Draft {
+        self.app
+            .store
+            .get::<Draft>(DRAFTS, self.draft_id.as_bytes())
+            .unwrap()
+            .unwrap()
+    }
+
+    /// The signing link the author was sent for `hash` in the current round.
     fn sign_link(&self, who: usize, hash: &str) -> String {
+        self.sign_link_of_round(who, hash, self.draft().round)
+    }
+
+    fn sign_link_of_round(&self, who: usize, hash: &str, round: u32) -> String {
         let token = self.app.links.sign(
             SIGN,
             &self.authors[who].member_id.to_string(),
-            &self.draft_id.to_string(),
+            &signing_object(self.draft_id, round),
             Some(hash),
         );
         format!("/sign/{token}")
@@ -130,7 +143,12 @@ impl Fixture {
         (status, String::from_utf8_lossy(&body).into_owned())
     }
 
+    /// Saves a version and submits it for signature.
     async fn save(&self, who: usize, title: &str, body: &str) -> String {
+        self.save_with(who, title, body, "submit").await
+    }
+
+    async fn save_with(&self, who: usize, title: &str, body: &str, action: &str) -> String {
         let link = self.edit_link(who);
         let csrf = self.csrf(&link);
         let (status, page) = self
@@ -140,7 +158,7 @@ impl Fixture {
                     ("csrf", &csrf),
                     ("title", title),
                     ("body", body),
-                    ("action", "submit"),
+                    ("action", action),
                 ],
             )
             .await;
@@ -154,10 +172,14 @@ impl Fixture {
         self.post(&link, &[("csrf", &csrf)]).await
     }
 
+    /// Who signed `hash` in the current round.
     fn signed(&self, hash: &str) -> BTreeSet<Uuid> {
         self.app
             .store
-            .get::<Signatures>(SIGNATURES, key(self.draft_id, hash))
+            .get::<Signatures>(
+                SIGNATURES,
+                signatures_key(self.draft_id, self.draft().round, hash),
+            )
             .unwrap()
             .unwrap_or_default()
             .members()
@@ -232,6 +254,70 @@ async fn a_new_version_voids_every_signature() {
 
     // Signing twice changes nothing and approves nothing twice.
     assert_eq!(f.sign(0, &second).await.0, 200);
+    assert_eq!(f.approved().len(), 1);
+}
+
+#[tokio::test]
+async fn saving_a_new_version_without_submitting_it_voids_the_signatures() {
+    let f = fixture();
+    let first = f.save(0, "Common ground", "We stand together.").await;
+    let amina_link = f.sign_link(0, &first);
+    assert_eq!(f.sign(1, &first).await.0, 200);
+
+    // Amina edits the text and only saves it: the text out for signature is no longer the latest.
+    f.save_with(0, "Common ground", "We stand together, always.", "save")
+        .await;
+    let (status, page) = f.get(&amina_link).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("can no longer be signed"), "{page}");
+    let csrf = f.csrf(&amina_link);
+    assert_eq!(f.post(&amina_link, &[("csrf", &csrf)]).await.0, 409);
+    assert!(
+        f.approved().is_empty(),
+        "an op-ed must not go out on a text its authors have since replaced"
+    );
+}
+
+#[tokio::test]
+async fn a_text_submitted_again_is_signed_again() {
+    let f = fixture();
+    let text = ("Common ground", "We stand together.");
+    let first = f.save(0, text.0, text.1).await;
+    let first_round = f.draft().round;
+    assert_eq!(f.sign(0, &first).await.0, 200);
+    f.save(1, "Common ground", "Another text.").await;
+
+    // Back to the first text: Amina's earlier signature and link do not count for it.
+    let again = f.save(1, text.0, text.1).await;
+    assert_eq!(again, first);
+    assert!(f.signed(&first).is_empty());
+    let stale = f.sign_link_of_round(0, &first, first_round);
+    let csrf = f.csrf(&stale);
+    assert_eq!(f.post(&stale, &[("csrf", &csrf)]).await.0, 409);
+    assert_eq!(f.sign(1, &first).await.0, 200);
+    assert!(f.approved().is_empty(), "only David signed this round");
+
+    // Each author was asked again, by a new mail, for this round.
+    let asked: usize = f
+        .app
+        .store
+        .scan::<mail::OutgoingMail>(mail::TREE, b"sign:")
+        .unwrap()
+        .filter(|m| {
+            m.as_ref()
+                .unwrap()
+                .1
+                .mail
+                .subject
+                .starts_with("Please sign")
+        })
+        .count();
+    assert_eq!(
+        asked,
+        3 * f.authors.len(),
+        "three rounds, every author asked each time"
+    );
+    assert_eq!(f.sign(0, &first).await.0, 200);
     assert_eq!(f.approved().len(), 1);
 }
 
