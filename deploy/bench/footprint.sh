@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Footprint benchmark (SPEC §7): for each service, the time from start to /readyz 200 (store
+# Footprint benchmark: for each service, the time from start to /readyz 200 (store
 # open, broker connected, topology declared) and the resident memory once idle.
 # Target: ready ≤ 0.5 s, idle ≤ 15 MB RSS. Needs a running RabbitMQ (./deploy/test.sh starts one).
 #

@@ -153,6 +153,12 @@ pub struct Stack {
 impl Stack {
     /// A fresh vhost, mail sink, translation server and the five services, all ready.
     pub async fn start() -> Result<Self> {
+        Self::start_only(&SERVICES).await
+    }
+
+    /// Like [`Stack::start`], with only `services` started (the others on their ports later,
+    /// with [`Stack::start_service`]).
+    pub async fn start_only(services: &[&'static str]) -> Result<Self> {
         let bin = binaries()?;
         let dir = tempfile::Builder::new().prefix("rrm-e2e-").tempdir()?;
         let vhost = format!("rrm-e2e-{}", uuid::Uuid::now_v7().simple());
@@ -184,10 +190,10 @@ impl Stack {
         };
         stack.start_smtp_sink()?;
         stack.start_translator()?;
-        for service in SERVICES {
+        for service in services {
             stack.start_service(service)?;
         }
-        for service in SERVICES {
+        for service in services {
             stack.wait_ready(service).await?;
         }
         Ok(stack)

@@ -10,13 +10,7 @@ use rrm_bus::topology::{
 use rrm_e2e::workspace;
 use serde_json::Value;
 
-const SERVICES: [(&str, &[&str]); 5] = [
-    ("intake", rrm_intake::CONSUMES),
-    ("roster", rrm_roster::CONSUMES),
-    ("drafting", rrm_drafting::CONSUMES),
-    ("translation", rrm_translation::CONSUMES),
-    ("distribution", rrm_distribution::CONSUMES),
-];
+use rrm_platform::routing::{self, ROUTES};
 
 /// Loads `T` from a copy of `config/` whose `environment` overlay also carries the secrets that
 /// production takes from the environment.
@@ -48,7 +42,7 @@ fn every_service_reads_the_shipped_configuration() {
         let _: rrm_drafting::Settings = load(environment);
         let _: rrm_translation::Settings = load(environment);
         let _: rrm_distribution::Settings = load(environment);
-        // The default ports of SPEC §5.
+        // The documented default ports.
         let s = intake.common.services;
         let ports: Vec<&str> = [
             &s.intake,
@@ -116,16 +110,16 @@ fn the_broker_definitions_match_the_declared_topology() {
         keys
     };
 
-    for (service, consumes) in SERVICES {
+    for (service, consumes) in ROUTES {
         let topology = Topology {
             service: service.into(),
-            bindings: Vec::new(),
+            queues: routing::queues(),
             delivery_limit,
         };
         let work = queue(&queue_name(service));
         assert_eq!(work["durable"], true);
         let expected: serde_json::Map<String, Value> = topology
-            .work_queue_description()
+            .work_queue_description(service)
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v))
             .collect();
@@ -144,12 +138,6 @@ fn the_broker_definitions_match_the_declared_topology() {
         assert_eq!(dead["arguments"], Value::Object(expected));
 
         let mut keys: Vec<String> = consumes.iter().map(|k| (*k).to_owned()).collect();
-        if !keys.iter().any(|k| k == "#") {
-            keys.extend([
-                "coordinator.token_issued".to_owned(),
-                "coordinator.token_revoked".to_owned(),
-            ]);
-        }
         keys.sort();
         assert_eq!(
             bound(EVENTS_EXCHANGE, &queue_name(service)),

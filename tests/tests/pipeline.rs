@@ -122,7 +122,7 @@ async fn services_killed_mid_flow_lose_nothing_and_duplicate_nothing() {
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     // Exactly one e-mail per editor and language. A mail whose SMTP transaction a SIGKILL cut
     // between the server's acceptance and the service's record of it is resent with the same
-    // Message-ID (SPEC §4, §8): at most what drafting and distribution had in flight.
+    // Message-ID (RFC 1047: the one duplicate SMTP cannot rule out): at most what drafting and distribution had in flight.
     flow::assert_distributed(&stack, &refs, 2 * rrm_platform::mail::CONCURRENCY)
         .await
         .unwrap();
@@ -210,6 +210,36 @@ async fn an_smtp_outage_delays_the_op_eds_and_loses_or_duplicates_none() {
     // The server comes back: the queued op-eds go out, each once.
     tokio::time::sleep(Duration::from_secs(2)).await;
     stack.start_smtp_sink().unwrap();
+    let names = flow::author_names(&authors).unwrap();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    flow::assert_distributed(&stack, &refs, 0).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_raised_before_the_other_services_ever_started_still_mobilises() {
+    let _one_at_a_time = exclusive().await;
+    // A fresh installation where only intake has started so far.
+    let mut stack = Stack::start_only(&["intake"]).await.unwrap();
+    flow::raise(&stack).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while stack.metric("intake", "rrm_outbox_pending").await.unwrap() > 0.0 {
+        assert!(
+            Instant::now() < deadline,
+            "intake never published the alert"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // The alert is on the bus; the other services start for the first time after it.
+    for service in ["roster", "drafting", "translation", "distribution"] {
+        stack.start_service(service).unwrap();
+    }
+    for service in rrm_e2e::SERVICES {
+        stack.wait_ready(service).await.unwrap();
+    }
+    flow::accept_invitations(&stack, 4).await.unwrap();
+    let authors = flow::write_and_submit(&stack).await.unwrap();
+    flow::sign_all(&stack, &authors).await.unwrap();
     let names = flow::author_names(&authors).unwrap();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     flow::assert_distributed(&stack, &refs, 0).await.unwrap();

@@ -19,9 +19,6 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 pub const SERVICE: &str = "distribution";
-/// Routing keys of the events this service consumes (besides the coordinator credential
-/// events every service applies).
-pub const CONSUMES: &[&str] = &["translation.completed"];
 const EDITORS: &str = "editors";
 const BY_EMAIL: &str = "editors_by_email";
 const BATCHES: &str = "batches";
@@ -313,12 +310,6 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
     )?;
     let workers: Vec<Worker> = vec![Box::new(move |stop| Box::pin(worker.run(stop)))];
     service
-        .run(
-            Router::new(),
-            CONSUMES,
-            Arc::new(distribution),
-            workers,
-            stop,
-        )
+        .run(Router::new(), Arc::new(distribution), workers, stop)
         .await
 }

@@ -31,9 +31,6 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 pub const SERVICE: &str = "drafting";
-/// Routing keys of the events this service consumes (besides the coordinator credential
-/// events every service applies).
-pub const CONSUMES: &[&str] = &["panel.formed"];
 const DRAFTS: &str = "drafts";
 const BY_ALERT: &str = "drafts_by_alert";
 const VERSIONS: &str = "versions";
@@ -160,9 +157,7 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
     )?;
     let workers: Vec<Worker> = vec![Box::new(move |stop| Box::pin(worker.run(stop)))];
     let router = routes(drafting.clone());
-    service
-        .run(router, CONSUMES, Arc::new(drafting), workers, stop)
-        .await
+    service.run(router, Arc::new(drafting), workers, stop).await
 }
 
 fn routes(drafting: Drafting) -> Router {

@@ -20,9 +20,6 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 pub const SERVICE: &str = "intake";
-/// Routing keys of the events this service consumes (besides the coordinator credential
-/// events every service applies).
-pub const CONSUMES: &[&str] = &["#"];
 const ALERTS: &str = "alerts";
 const DEDUP: &str = "dedup";
 const TIMELINE: &str = "timeline";
@@ -90,7 +87,7 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
     };
     let router = routes(app);
     service
-        .run(router, CONSUMES, Arc::new(Timeline), Vec::new(), stop)
+        .run(router, Arc::new(Timeline), Vec::new(), stop)
         .await
 }
 

@@ -26,9 +26,6 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 pub const SERVICE: &str = "roster";
-/// Routing keys of the events this service consumes (besides the coordinator credential
-/// events every service applies).
-pub const CONSUMES: &[&str] = &["alert.raised"];
 const MEMBERS: &str = "members";
 const BY_EMAIL: &str = "members_by_email";
 const PANELS: &str = "panels";
@@ -129,9 +126,7 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
     )?;
     let workers: Vec<Worker> = vec![Box::new(move |stop| Box::pin(worker.run(stop)))];
     let router = routes(roster.clone());
-    service
-        .run(router, CONSUMES, Arc::new(roster), workers, stop)
-        .await
+    service.run(router, Arc::new(roster), workers, stop).await
 }
 
 fn routes(roster: Roster) -> Router {

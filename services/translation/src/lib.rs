@@ -23,9 +23,6 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 pub const SERVICE: &str = "translation";
-/// Routing keys of the events this service consumes (besides the coordinator credential
-/// events every service applies).
-pub const CONSUMES: &[&str] = &["oped.approved"];
 const OPEDS: &str = "opeds";
 const JOBS: &str = "jobs";
 const PENDING: &str = "jobs_pending";
@@ -301,13 +298,7 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
     };
     let workers: Vec<Worker> = vec![Box::new(move |stop| Box::pin(translator.run(stop)))];
     service
-        .run(
-            Router::new(),
-            CONSUMES,
-            Arc::new(Dispatch { wake }),
-            workers,
-            stop,
-        )
+        .run(Router::new(), Arc::new(Dispatch { wake }), workers, stop)
         .await
 }
 

@@ -8,6 +8,9 @@
 //! - a direct dead-letter exchange routing each service's rejects, by service name, into that
 //!   service's own dead-letter queue.
 //!
+//! A service declares every service's queues and bindings, not only its own, so that no event is
+//! published before the queue of one of its consumers exists.
+//!
 //! `deploy/rabbitmq/definitions.json` describes the same topology for operators.
 
 use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
@@ -19,13 +22,14 @@ pub const EVENTS_EXCHANGE: &str = "rrm.events";
 /// The exchange rejected and over-delivered messages are dead-lettered to.
 pub const DEAD_LETTER_EXCHANGE: &str = "rrm.dead-letter";
 
-/// What one service needs declared.
+/// What a service declares, and which queue it consumes.
 #[derive(Debug, Clone)]
 pub struct Topology {
-    /// Service name: `intake`, `roster`, … Names its queues.
+    /// The service consuming: `intake`, `roster`, … Its queue is the one consumed.
     pub service: String,
-    /// Routing keys (event types, or `#`) the service's queue is bound to.
-    pub bindings: Vec<String>,
+    /// Every service's name (which names its queues) and the routing keys (event types, or
+    /// `#`) its queue is bound to. All of them are declared.
+    pub queues: Vec<(String, Vec<String>)>,
     /// Deliveries of one message before the broker dead-letters it.
     pub delivery_limit: u32,
 }
@@ -41,8 +45,8 @@ impl Topology {
         dead_letter_queue_name(&self.service)
     }
 
-    /// Declares exchanges, queues and bindings. Safe to call again: declarations with the same
-    /// arguments are no-ops on the broker.
+    /// Declares exchanges, every service's queues and their bindings. Safe to call again:
+    /// declarations with the same arguments are no-ops on the broker.
     pub async fn declare(&self, channel: &Channel) -> Result<(), lapin::Error> {
         let durable = ExchangeDeclareOptions {
             durable: true,
@@ -65,11 +69,24 @@ impl Topology {
             )
             .await?;
 
+        for (service, bindings) in &self.queues {
+            self.declare_queues(channel, service, bindings).await?;
+        }
+        Ok(())
+    }
+
+    /// One service's dead-letter queue and work queue, with their bindings.
+    async fn declare_queues(
+        &self,
+        channel: &Channel,
+        service: &str,
+        bindings: &[String],
+    ) -> Result<(), lapin::Error> {
         let queue_options = QueueDeclareOptions {
             durable: true,
             ..Default::default()
         };
-        let dead = self.dead_letter_queue();
+        let dead = dead_letter_queue_name(service);
         channel
             .queue_declare(
                 dead.as_str().into(),
@@ -81,21 +98,21 @@ impl Topology {
             .queue_bind(
                 dead.as_str().into(),
                 DEAD_LETTER_EXCHANGE.into(),
-                self.service.as_str().into(),
+                service.into(),
                 QueueBindOptions::default(),
                 FieldTable::default(),
             )
             .await?;
 
-        let queue = self.queue();
+        let queue = queue_name(service);
         channel
             .queue_declare(
                 queue.as_str().into(),
                 queue_options,
-                self.work_queue_arguments(),
+                field_table(&self.work_queue_description(service)),
             )
             .await?;
-        for key in &self.bindings {
+        for key in bindings {
             channel
                 .queue_bind(
                     queue.as_str().into(),
@@ -109,18 +126,14 @@ impl Topology {
         Ok(())
     }
 
-    fn work_queue_arguments(&self) -> FieldTable {
-        field_table(&self.work_queue_description())
-    }
-
-    /// The work queue's arguments, as declared (and as `deploy/rabbitmq/definitions.json` must
-    /// list them).
-    pub fn work_queue_description(&self) -> Vec<(&'static str, serde_json::Value)> {
+    /// The arguments of `service`'s work queue, as declared (and as
+    /// `deploy/rabbitmq/definitions.json` must list them).
+    pub fn work_queue_description(&self, service: &str) -> Vec<(&'static str, serde_json::Value)> {
         vec![
             ("x-queue-type", "quorum".into()),
             ("x-delivery-limit", self.delivery_limit.into()),
             ("x-dead-letter-exchange", DEAD_LETTER_EXCHANGE.into()),
-            ("x-dead-letter-routing-key", self.service.as_str().into()),
+            ("x-dead-letter-routing-key", service.into()),
             ("x-dead-letter-strategy", "at-least-once".into()),
             ("x-overflow", "reject-publish".into()),
         ]

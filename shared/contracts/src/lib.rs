@@ -120,7 +120,7 @@ macro_rules! events {
         impl EventType {
             pub const ALL: &'static [EventType] = &[ $( EventType::$variant ),+ ];
 
-            pub fn as_str(self) -> &'static str {
+            pub const fn as_str(self) -> &'static str {
                 match self { $( EventType::$variant => $name ),+ }
             }
 

@@ -8,6 +8,7 @@ pub mod http;
 pub mod links;
 pub mod mail;
 pub mod pages;
+pub mod routing;
 pub mod service;
 pub mod telemetry;
 

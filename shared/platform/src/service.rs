@@ -15,7 +15,7 @@ use futures_util::future::BoxFuture;
 use rrm_bus::{
     BusConfig, HandleError, Handler, Prepared, Readiness, Store, Topology, Tx, TxResult,
 };
-use rrm_contracts::{Envelope, Event, EventType};
+use rrm_contracts::{Envelope, Event};
 use secrecy::ExposeSecret;
 use std::sync::Arc;
 use std::time::Duration;
@@ -88,13 +88,12 @@ impl Service {
             .unwrap_or_else(|| "rrm.invalid".into())
     }
 
-    /// Runs until SIGTERM/Ctrl-C (or `stop` is cancelled): the bus consuming the routing keys in
-    /// `consumes` (event types, or `#` for all; the coordinator credential events every service
-    /// applies are added), the HTTP `app` with the ops routes, and the `workers`.
+    /// Runs until SIGTERM/Ctrl-C (or `stop` is cancelled): the bus consuming the service's queue
+    /// (bound as [`crate::routing::ROUTES`] says), the HTTP `app` with the ops routes, and the
+    /// `workers`.
     pub async fn run(
         self,
         app: Router,
-        consumes: &[&str],
         handler: Arc<dyn Handler>,
         workers: Vec<Worker>,
         stop: CancellationToken,
@@ -105,21 +104,17 @@ impl Service {
             .with_context(|| format!("binding {}", endpoint.bind))?;
         info!(service = self.name, bind = %endpoint.bind, public_url = %endpoint.public_url, "listening");
 
-        let mut bindings: Vec<String> = consumes.iter().map(|t| (*t).to_owned()).collect();
-        for t in [
-            EventType::CoordinatorTokenIssued,
-            EventType::CoordinatorTokenRevoked,
-        ] {
-            if !bindings.iter().any(|b| b == t.as_str() || b == "#") {
-                bindings.push(t.as_str().to_owned());
-            }
-        }
+        anyhow::ensure!(
+            crate::routing::ROUTES.iter().any(|(s, _)| *s == self.name),
+            "{} has no queue in the routing table",
+            self.name
+        );
         let amqp = &self.settings.amqp;
         let bus = BusConfig {
             url: amqp.url.expose_secret().to_owned(),
             topology: Topology {
                 service: self.name.to_owned(),
-                bindings,
+                queues: crate::routing::queues(),
                 delivery_limit: amqp.delivery_limit,
             },
             prefetch: amqp.prefetch,

@@ -1,0 +1,84 @@
+//! Which events reach which service: the routing keys each service's queue is bound to, for all
+//! five services in one table (what each consumes, plus the coordinator credential
+//! events every service applies to check tokens locally).
+//!
+//! Every service declares the whole table at each connection, not only its own queue: an event
+//! published before one of its consumers ever started — intake's bootstrap credential at first
+//! start, an alert raised while roster is still starting — then waits in that consumer's queue
+//! instead of reaching no queue at all. `deploy/rabbitmq/definitions.json` lists the same
+//! (a test checks it).
+
+use rrm_contracts::EventType;
+
+const TOKEN_ISSUED: &str = EventType::CoordinatorTokenIssued.as_str();
+const TOKEN_REVOKED: &str = EventType::CoordinatorTokenRevoked.as_str();
+
+/// Each service and the routing keys (event types, or `#` for all) of its queue.
+pub const ROUTES: [(&str, &[&str]); 5] = [
+    // Intake keeps every alert's timeline, a projection of every event.
+    ("intake", &["#"]),
+    (
+        "roster",
+        &[EventType::AlertRaised.as_str(), TOKEN_ISSUED, TOKEN_REVOKED],
+    ),
+    (
+        "drafting",
+        &[EventType::PanelFormed.as_str(), TOKEN_ISSUED, TOKEN_REVOKED],
+    ),
+    (
+        "translation",
+        &[
+            EventType::OpedApproved.as_str(),
+            TOKEN_ISSUED,
+            TOKEN_REVOKED,
+        ],
+    ),
+    (
+        "distribution",
+        &[
+            EventType::TranslationCompleted.as_str(),
+            TOKEN_ISSUED,
+            TOKEN_REVOKED,
+        ],
+    ),
+];
+
+/// Every service's queue with its routing keys, as the bus declares them.
+pub fn queues() -> Vec<(String, Vec<String>)> {
+    ROUTES
+        .iter()
+        .map(|(service, keys)| {
+            (
+                (*service).to_owned(),
+                keys.iter().map(|k| (*k).to_owned()).collect(),
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_service_has_a_queue_and_receives_the_coordinator_credentials() {
+        let services: Vec<&str> = ROUTES.iter().map(|(s, _)| *s).collect();
+        assert_eq!(
+            services,
+            [
+                "intake",
+                "roster",
+                "drafting",
+                "translation",
+                "distribution"
+            ]
+        );
+        for (service, keys) in ROUTES {
+            assert!(
+                keys.contains(&"#")
+                    || (keys.contains(&TOKEN_ISSUED) && keys.contains(&TOKEN_REVOKED)),
+                "{service} would not learn about coordinator tokens"
+            );
+        }
+    }
+}
