@@ -1,8 +1,8 @@
 //! A LibreTranslate-compatible machine-translation provider (`POST /translate`).
 //!
-//! Calls go only to the configured host, which must be on the allow-list; redirects are not
-//! followed; connect and total timeouts are set. Only the op-ed's title and body are sent —
-//! signatories' names never are, so they can never be translated.
+//! Calls go only to the configured host, which must be on the allow-list, never through a proxy;
+//! redirects are not followed; connect and total timeouts are set. Only the op-ed's title and
+//! body are sent — signatories' names never are, so they can never be translated.
 
 use anyhow::{Context, bail};
 use secrecy::{ExposeSecret, SecretString};
@@ -67,6 +67,8 @@ impl Provider {
         let endpoint = base.join("translate").context("provider URL")?;
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // Straight to the allow-listed host: never through a proxy from the environment.
+            .no_proxy()
             .connect_timeout(connect_timeout)
             .timeout(timeout)
             .user_agent("rrm-translation")

@@ -128,6 +128,27 @@ pub async fn process(
     .await
 }
 
+/// How many times the broker delivered this message before (quorum queues count them).
+fn delivery_count(delivery: &Delivery) -> u32 {
+    use lapin::types::AMQPValue;
+    let Some(headers) = delivery.properties.headers() else {
+        return 0;
+    };
+    match headers.inner().get("x-delivery-count") {
+        Some(AMQPValue::LongLongInt(n)) => u32::try_from(*n).unwrap_or(u32::MAX),
+        Some(AMQPValue::LongInt(n)) => u32::try_from(*n).unwrap_or(u32::MAX),
+        Some(AMQPValue::LongUInt(n)) => *n,
+        Some(AMQPValue::ShortInt(n)) => u32::try_from(*n).unwrap_or(u32::MAX),
+        _ => 0,
+    }
+}
+
+/// Wait before handing back a delivery that failed transiently for the `previous`-th time:
+/// 0.5 s, 1 s, 2 s … at most 15 s.
+pub fn retry_delay(previous: u32) -> std::time::Duration {
+    std::time::Duration::from_millis((500u64 << previous.min(5)).min(15_000))
+}
+
 /// Consumes until the channel fails or the stream ends.
 pub(crate) async fn run(
     store: Store,
@@ -156,7 +177,9 @@ pub(crate) async fn run(
                     .await?;
             }
             Outcome::Retried => {
-                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                // Each try counts against the queue's delivery limit: space them out, so a
+                // passing fault (a full disk being cleared) does not dead-letter a good event.
+                tokio::time::sleep(retry_delay(delivery_count(&delivery))).await;
                 delivery
                     .nack(BasicNackOptions {
                         requeue: true,
@@ -167,4 +190,15 @@ pub(crate) async fn run(
         }
     }
     Err(BusError::Protocol("consumer stream ended".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transient_failures_are_retried_ever_more_slowly() {
+        let delays: Vec<u64> = (0..7).map(|n| retry_delay(n).as_millis() as u64).collect();
+        assert_eq!(delays, [500, 1000, 2000, 4000, 8000, 15_000, 15_000]);
+    }
 }

@@ -92,16 +92,22 @@ pub async fn run(
     };
     let mut backoff = new_backoff();
     loop {
-        let session = serve(&config, &store, &handler, &ready, &shutdown);
+        let mut connected = false;
+        let session = serve(&config, &store, &handler, &ready, &shutdown, &mut connected);
         let result = tokio::select! {
             r = session => r,
             () = shutdown.cancelled() => Ok(()),
         };
         ready.set(false);
-        match result {
-            Ok(()) if shutdown.is_cancelled() => return,
-            Ok(()) => backoff = new_backoff(),
-            Err(e) => warn!(error = %e, "bus connection lost; reconnecting"),
+        if shutdown.is_cancelled() {
+            return;
+        }
+        // After a connection that worked, the next outage starts again from the shortest wait.
+        if connected {
+            backoff = new_backoff();
+        }
+        if let Err(e) = result {
+            warn!(error = %e, "bus connection lost; reconnecting");
         }
         // Jitter may add up to the delay again: the configured maximum is the real maximum.
         let delay = backoff
@@ -122,6 +128,7 @@ async fn serve(
     handler: &Arc<dyn Handler>,
     ready: &Readiness,
     shutdown: &CancellationToken,
+    connected: &mut bool,
 ) -> Result<(), BusError> {
     let service = &config.topology.service;
     let properties =
@@ -151,6 +158,7 @@ async fn serve(
         .await?;
 
     ready.set(true);
+    *connected = true;
     info!(queue = %config.topology.queue(), "connected to the broker");
 
     let watch_connection = async {
