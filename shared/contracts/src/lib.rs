@@ -18,9 +18,9 @@ pub use values::{EmailAddress, LanguageCode, ValueError};
 /// The schema version every payload in this crate is written at.
 pub const SCHEMA_VERSION: u16 = 1;
 
-/// The envelope every event travels in on the bus.
+/// The envelope every event travels in on the bus. Fields it does not know are ignored, so an
+/// optional field can be added to it without a new version (see the README).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Envelope {
     /// UUIDv7: unique per event and roughly time-ordered; consumers deduplicate on it.
     pub id: Uuid,
@@ -460,5 +460,143 @@ mod tests {
             assert!(json.get(field).is_some(), "missing {field}");
         }
         assert_eq!(envelope.id.get_version_num(), 7);
+    }
+
+    fn member() -> PanelMember {
+        PanelMember {
+            member_id: Uuid::now_v7(),
+            name: "Amina Haddad".into(),
+            email: EmailAddress::parse("amina@members.example").unwrap(),
+            line: "Muslim · Arab world".into(),
+        }
+    }
+
+    fn signatory() -> Signatory {
+        Signatory {
+            member_id: Uuid::now_v7(),
+            name: "David Levin".into(),
+            line: "Jewish · Europe".into(),
+            signed_at: Utc::now(),
+        }
+    }
+
+    /// One event of every type, with every optional field set.
+    fn one_of_each() -> Vec<Event> {
+        let (alert_id, id) = (Uuid::now_v7(), Uuid::now_v7());
+        let en = LanguageCode::parse("en").unwrap();
+        let ar = LanguageCode::parse("ar").unwrap();
+        let hash = "c4".repeat(32);
+        vec![
+            sample_alert(),
+            Event::AlertCancelled(AlertCancelled {
+                alert_id,
+                reason: "raised by mistake".into(),
+            }),
+            Event::CoordinatorTokenIssued(CoordinatorTokenIssued {
+                token_id: id,
+                name: "desk".into(),
+                token_sha256: "ab".repeat(32),
+                scopes: vec!["alerts:write".into()],
+                expires_at: Some(Utc::now()),
+            }),
+            Event::CoordinatorTokenRevoked(CoordinatorTokenRevoked { token_id: id }),
+            Event::PanelMobilized(PanelMobilized {
+                alert_id,
+                panel_id: id,
+                invited: vec![member()],
+            }),
+            Event::MemberResponded(MemberResponded {
+                alert_id,
+                panel_id: id,
+                member_id: Uuid::now_v7(),
+                accepted: true,
+            }),
+            Event::PanelFormed(PanelFormed {
+                alert_id,
+                panel_id: id,
+                title: "Holy book burned".into(),
+                summary: "Protests spread".into(),
+                languages: vec![ar.clone(), en.clone()],
+                deadline: Utc::now(),
+                authors: vec![member(), member()],
+            }),
+            Event::DraftVersionCreated(DraftVersionCreated {
+                alert_id,
+                draft_id: id,
+                version_hash: hash.clone(),
+                author_id: Some(Uuid::now_v7()),
+            }),
+            Event::SignatureRecorded(SignatureRecorded {
+                alert_id,
+                draft_id: id,
+                version_hash: hash.clone(),
+                member_id: Uuid::now_v7(),
+            }),
+            Event::OpedApproved(OpedApproved {
+                alert_id,
+                oped_id: id,
+                title: "Bridges".into(),
+                body: "*Contempt* is not an argument.".into(),
+                source_language: en.clone(),
+                target_languages: vec![ar.clone(), en.clone()],
+                version_hash: hash.clone(),
+                signatories: vec![signatory()],
+                embargo_until: Some(Utc::now()),
+            }),
+            Event::OpedCorrected(OpedCorrected {
+                alert_id,
+                oped_id: id,
+                title: "Bridges".into(),
+                body: "Corrected.".into(),
+                version_hash: hash.clone(),
+                note: "a date was wrong".into(),
+            }),
+            Event::OpedWithdrawn(OpedWithdrawn {
+                alert_id,
+                oped_id: id,
+                reason: "withdrawn by the authors".into(),
+            }),
+            Event::TranslationCompleted(TranslationCompleted {
+                alert_id,
+                oped_id: id,
+                language: ar.clone(),
+                title: "جسور".into(),
+                body: "الازدراء ليس حجة.".into(),
+                source_version_hash: hash,
+                signatories: vec![signatory()],
+                method: TranslationMethod::MachineReviewed,
+                embargo_until: Some(Utc::now()),
+            }),
+            Event::DistributionCompleted(DistributionCompleted {
+                alert_id,
+                oped_id: id,
+                language: ar,
+                recipients: 1200,
+            }),
+        ]
+    }
+
+    #[test]
+    fn every_payload_survives_a_round_trip_through_the_wire() {
+        let events = one_of_each();
+        let types: std::collections::BTreeSet<&str> =
+            events.iter().map(|e| e.event_type().as_str()).collect();
+        assert_eq!(types.len(), EventType::ALL.len(), "one sample per type");
+
+        for event in events {
+            let envelope = Envelope::new(&event, "test", Some(Uuid::now_v7()), None);
+            let back = Envelope::from_bytes(&envelope.to_bytes()).unwrap();
+            assert_eq!(back.event_type, event.event_type().as_str());
+            assert_eq!(back.decode().unwrap(), event, "{}", event.event_type());
+        }
+    }
+
+    #[test]
+    fn an_envelope_field_added_later_is_ignored() {
+        let envelope = Envelope::new(&sample_alert(), "intake", None, None);
+        let mut json = serde_json::to_value(&envelope).unwrap();
+        json["traceparent"] = serde_json::json!("00-abc-def-01");
+        let back = Envelope::from_bytes(json.to_string().as_bytes()).unwrap();
+        assert_eq!(back, envelope);
     }
 }

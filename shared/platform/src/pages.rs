@@ -244,8 +244,21 @@ mod tests {
             .unwrap()
             .html("t", "<p>{{x}}</p>")
             .unwrap();
-        let response = pages.page_in(StatusCode::OK, "T", "t", &json!({"x": "مرحبا"}), "ar");
-        assert_eq!(response.headers()[header::REFERRER_POLICY], "no-referrer");
+        let html = |lang: &str| {
+            let response = pages.page_in(StatusCode::OK, "T", "t", &json!({"x": "مرحبا"}), lang);
+            assert_eq!(response.headers()[header::REFERRER_POLICY], "no-referrer");
+            let body = futures_util::FutureExt::now_or_never(axum::body::to_bytes(
+                response.into_body(),
+                1 << 20,
+            ))
+            .unwrap()
+            .unwrap();
+            String::from_utf8(body.to_vec()).unwrap()
+        };
+        let arabic = html("ar");
+        assert!(arabic.contains(r#"<html lang="ar" dir="rtl">"#), "{arabic}");
+        assert!(arabic.contains("<p>مرحبا</p>"));
+        assert!(html("fr").contains(r#"<html lang="fr" dir="ltr">"#));
     }
 
     #[test]
