@@ -59,6 +59,9 @@ pub struct Panel {
     pub alert: AlertRaised,
     pub invitations: Vec<Uuid>,
     pub formed: bool,
+    /// The members who became its authors when it formed.
+    #[serde(default)]
+    pub authors: Vec<Uuid>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -252,6 +255,7 @@ impl Roster {
             alert: alert.clone(),
             invitations,
             formed: false,
+            authors: Vec::new(),
         };
         tx.put(PANELS, alert.alert_id.as_bytes(), &panel)?;
         let event = Event::PanelMobilized(PanelMobilized {
@@ -466,6 +470,7 @@ async fn answer_invitation(
             });
         }
         panel.formed = true;
+        panel.authors = authors.iter().map(|a| a.member_id).collect();
         tx.put(PANELS, current.alert_id.as_bytes(), &panel)?;
         let alert = &panel.alert;
         tx.emit(&Envelope::new(
@@ -506,19 +511,38 @@ async fn answer_invitation(
             "Your answer could not be recorded just now.",
         );
     }
+    // Whether the answer made them an author, or came after the panel was complete.
+    let panel = match roster
+        .store
+        .get::<Panel>(PANELS, invitation.alert_id.as_bytes())
+    {
+        Ok(Some(now)) => now,
+        Ok(None) => panel,
+        Err(e) => {
+            tracing::error!(error = %e, "reading a panel failed");
+            panel
+        }
+    };
+    let author = panel.authors.contains(&member.member_id);
     let span = tracing::info_span!("invitation", correlation_id = %invitation.alert_id);
-    let data = match answered {
+    let (accepted, already) = match answered {
         Answered::Now {
             accepted,
             formed_now,
         } => {
-            span.in_scope(|| tracing::info!(accepted, formed_now, "member answered"));
-            json!({ "member": member, "alert": panel.alert, "accepted": accepted, "formed_now": formed_now, "already": false })
+            span.in_scope(|| tracing::info!(accepted, formed_now, author, "member answered"));
+            (accepted, false)
         }
-        Answered::Already(answer) => {
-            json!({ "member": member, "alert": panel.alert, "accepted": answer == Answer::Accepted, "already": true })
-        }
+        Answered::Already(answer) => (answer == Answer::Accepted, true),
     };
+    let data = json!({
+        "member": member,
+        "alert": panel.alert,
+        "accepted": accepted,
+        "already": already,
+        "author": author,
+        "formed": panel.formed,
+    });
     roster
         .pages
         .page(StatusCode::OK, "Thank you", "answered", &data)

@@ -222,6 +222,44 @@ async fn the_panel_forms_once_two_lines_have_accepted() {
 }
 
 #[tokio::test]
+async fn a_member_accepting_after_the_panel_formed_is_told_it_is_complete() {
+    let f = fixture().await;
+    f.raise();
+    let invited = f.invitations();
+    assert_eq!(invited.len(), 3);
+    let muslim = invited.iter().find(|(_, m)| m.line == "Muslim").unwrap();
+    let other = invited.iter().find(|(_, m)| m.line != "Muslim").unwrap();
+    let late = invited
+        .iter()
+        .find(|(i, _)| {
+            i.invitation_id != muslim.0.invitation_id && i.invitation_id != other.0.invitation_id
+        })
+        .unwrap();
+
+    let (_, first) = f.answer(&muslim.0, "accept").await;
+    assert!(
+        first.contains("as soon as the panel is complete"),
+        "{first}"
+    );
+    let (_, second) = f.answer(&other.0, "accept").await;
+    assert!(second.contains("you are one of the authors"), "{second}");
+    assert_eq!(f.formed().len(), 1);
+
+    let (status, page) = f.answer(&late.0, "accept").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("already complete"), "{page}");
+    assert!(!page.contains("link to the shared draft"), "{page}");
+    assert_eq!(f.formed().len(), 1);
+    let (_, invitation_page) = f
+        .request(Request::get(f.link(&late.0)).body(Body::empty()).unwrap())
+        .await;
+    assert!(
+        invitation_page.contains("already accepted"),
+        "{invitation_page}"
+    );
+}
+
+#[tokio::test]
 async fn a_forged_or_cross_site_answer_changes_nothing() {
     let f = fixture().await;
     f.raise();
