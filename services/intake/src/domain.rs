@@ -45,7 +45,16 @@ pub struct Alert {
 
 pub struct Defaults<'a> {
     pub languages: &'a [LanguageCode],
+    /// The languages an alert may ask for (by primary subtag): what translation and the editors
+    /// cover. Anything else is refused rather than silently never delivered.
+    pub supported: &'a [LanguageCode],
     pub deadline_hours: i64,
+}
+
+/// Whether `code` is one of the `supported` languages, compared by primary subtag (`zh-Hant` is
+/// supported when `zh` is).
+pub fn supported(supported: &[LanguageCode], code: &LanguageCode) -> bool {
+    supported.iter().any(|s| s.primary() == code.primary())
 }
 
 fn tag_list(field: &str, values: &[String], errors: &mut Vec<FieldProblem>) -> Vec<String> {
@@ -107,6 +116,18 @@ pub fn validate(
             let mut parsed: Vec<LanguageCode> = Vec::new();
             for raw in list {
                 match LanguageCode::parse(raw) {
+                    Ok(code) if !supported(defaults.supported, &code) => problem(
+                        "languages",
+                        &format!(
+                            "\"{code}\" is not a supported language; supported are {}",
+                            defaults
+                                .supported
+                                .iter()
+                                .map(LanguageCode::as_str)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ),
                     Ok(code) if !parsed.contains(&code) => parsed.push(code),
                     Ok(_) => {}
                     Err(e) => problem("languages", &e.to_string()),
@@ -197,6 +218,7 @@ mod tests {
             input("Burning"),
             &Defaults {
                 languages: &langs,
+                supported: &langs,
                 deadline_hours: 6,
             },
             "desk",
@@ -218,6 +240,7 @@ mod tests {
             bad,
             &Defaults {
                 languages: &langs,
+                supported: &langs,
                 deadline_hours: 6,
             },
             "d",
@@ -229,10 +252,37 @@ mod tests {
     }
 
     #[test]
+    fn a_language_nobody_can_deliver_is_refused_by_name() {
+        let langs = defaults();
+        let mut asked = input("Burning");
+        asked.languages = Some(vec!["xx".into(), "ar".into(), "en-GB".into()]);
+        let errors = validate(
+            asked,
+            &Defaults {
+                languages: &langs,
+                supported: &langs,
+                deadline_hours: 6,
+            },
+            "d",
+            Utc::now(),
+        )
+        .unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].field, "languages");
+        assert!(
+            errors[0]
+                .message
+                .contains("\"xx\" is not a supported language")
+        );
+        assert!(errors[0].message.contains("ar, en"));
+    }
+
+    #[test]
     fn the_same_event_worded_differently_is_a_duplicate() {
         let langs = defaults();
         let d = Defaults {
             languages: &langs,
+            supported: &langs,
             deadline_hours: 6,
         };
         let a = validate(input("Quran burning in Stockholm!"), &d, "d", Utc::now()).unwrap();

@@ -41,6 +41,7 @@ impl rrm_platform::service::HasCommon for Settings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct IntakeSettings {
     pub default_languages: Vec<String>,
+    pub supported_languages: Vec<String>,
     pub default_deadline_hours: i64,
     pub dedup_window_hours: i64,
     /// The first coordinator's token, from `RRM_INTAKE__BOOTSTRAP_TOKEN`; announced once, by hash.
@@ -52,6 +53,7 @@ pub struct IntakeSettings {
 struct App {
     service: Service,
     languages: Arc<Vec<LanguageCode>>,
+    supported: Arc<Vec<LanguageCode>>,
     deadline_hours: i64,
     dedup_window: Duration,
 }
@@ -67,14 +69,21 @@ pub struct TimelineEntry {
     pub summary: String,
 }
 
-pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<()> {
-    let languages = settings
-        .intake
-        .default_languages
-        .iter()
+fn language_list(setting: &str, list: &[String]) -> anyhow::Result<Vec<LanguageCode>> {
+    list.iter()
         .map(|l| LanguageCode::parse(l))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| anyhow::anyhow!("intake.default_languages: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("intake.{setting}: {e}"))
+}
+
+pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<()> {
+    let languages = language_list("default_languages", &settings.intake.default_languages)?;
+    let supported = language_list("supported_languages", &settings.intake.supported_languages)?;
+    if let Some(unsupported) = languages.iter().find(|l| !domain::supported(&supported, l)) {
+        anyhow::bail!(
+            "intake.default_languages: {unsupported} is not in intake.supported_languages"
+        );
+    }
     let service = Service::open(SERVICE, settings.common, &[ALERTS, DEDUP, TIMELINE, META])?;
     if let Some(token) = &settings.intake.bootstrap_token {
         bootstrap(&service, token).await?;
@@ -82,6 +91,7 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
     let app = App {
         service: service.clone(),
         languages: Arc::new(languages),
+        supported: Arc::new(supported),
         deadline_hours: settings.intake.default_deadline_hours,
         dedup_window: Duration::hours(settings.intake.dedup_window_hours),
     };
@@ -154,6 +164,7 @@ async fn raise_alert(
     let now = Utc::now();
     let defaults = Defaults {
         languages: &app.languages,
+        supported: &app.supported,
         deadline_hours: app.deadline_hours,
     };
     let alert = domain::validate(input, &defaults, &coordinator.name, now)

@@ -39,6 +39,12 @@ async fn app() -> (tempfile::TempDir, App) {
             LanguageCode::parse("en").unwrap(),
             LanguageCode::parse("ar").unwrap(),
         ]),
+        supported: Arc::new(
+            ["ar", "en", "fr"]
+                .iter()
+                .map(|l| LanguageCode::parse(l).unwrap())
+                .collect(),
+        ),
         deadline_hours: 6,
         dedup_window: Duration::hours(24),
     };

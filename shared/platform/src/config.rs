@@ -147,8 +147,10 @@ pub fn load_from<T: DeserializeOwned>(
                 .separator("__")
                 .try_parsing(true)
                 .list_separator(",")
-                .with_list_parse_key("intake.languages")
-                .with_list_parse_key("intake.supported_languages"),
+                // Lists in variables are comma-separated: RRM_INTAKE__DEFAULT_LANGUAGES=ar,en
+                .with_list_parse_key("intake.default_languages")
+                .with_list_parse_key("intake.supported_languages")
+                .with_list_parse_key("translation.allowed_hosts"),
         )
         .build()
         .context("reading configuration")?
