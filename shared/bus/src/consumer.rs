@@ -87,6 +87,9 @@ pub async fn process(
             }
         };
         if store.was_handled(envelope.id)? {
+            // Handled before, but perhaps not yet durable (its flush may have failed): make sure
+            // before the ack lets the broker forget it.
+            store.flush().await?;
             return Ok(Outcome::Duplicate);
         }
         let prepared = match handler.prepare(&envelope, &event) {
