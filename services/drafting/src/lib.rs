@@ -96,8 +96,12 @@ fn key(draft: Uuid, hash: &str) -> Vec<u8> {
     k
 }
 
-/// Where the signatures given in signing round `round` to version `hash` are kept.
+/// Where the signatures given in signing round `round` to version `hash` are kept. Round 0 is
+/// where drafts submitted before rounds existed keep theirs (rounds start at 1).
 fn signatures_key(draft: Uuid, round: u32, hash: &str) -> Vec<u8> {
+    if round == 0 {
+        return key(draft, hash);
+    }
     let mut k = draft.as_bytes().to_vec();
     k.extend_from_slice(&round.to_be_bytes());
     k.extend_from_slice(hash.as_bytes());
@@ -692,8 +696,8 @@ async fn sign_version(
     }
     let (heading, message, status) = match signed {
         Signed::Replaced => (
-            "This version was replaced",
-            "A newer version of the op-ed exists, so this one can no longer be signed. You have been sent a link to the new version.",
+            "This signing request was withdrawn",
+            "The op-ed was changed or sent out for signature again since this link was sent, so it can no longer be signed here. Nothing was changed. Every author gets a new link whenever a version is sent out for signature.",
             StatusCode::CONFLICT,
         ),
         Signed::Already => (

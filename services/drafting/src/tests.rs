@@ -321,6 +321,13 @@ async fn a_text_submitted_again_is_signed_again() {
     assert_eq!(f.approved().len(), 1);
 }
 
+#[test]
+fn drafts_submitted_before_signing_rounds_keep_their_signatures() {
+    let (draft, hash) = (Uuid::now_v7(), "ab".repeat(32));
+    assert_eq!(signatures_key(draft, 0, &hash), key(draft, &hash));
+    assert_ne!(signatures_key(draft, 1, &hash), key(draft, &hash));
+}
+
 #[tokio::test]
 async fn nobody_acts_without_their_own_valid_link() {
     let f = fixture();

@@ -524,6 +524,8 @@ async fn answer_invitation(
         }
     };
     let author = panel.authors.contains(&member.member_id);
+    // Panels formed before they recorded their authors cannot tell who is one.
+    let authors_known = !panel.authors.is_empty();
     let span = tracing::info_span!("invitation", correlation_id = %invitation.alert_id);
     let (accepted, already) = match answered {
         Answered::Now {
@@ -542,6 +544,7 @@ async fn answer_invitation(
         "already": already,
         "author": author,
         "formed": panel.formed,
+        "authors_known": authors_known,
     });
     roster
         .pages

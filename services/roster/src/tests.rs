@@ -245,6 +245,14 @@ async fn a_member_accepting_after_the_panel_formed_is_told_it_is_complete() {
     assert!(second.contains("you are one of the authors"), "{second}");
     assert_eq!(f.formed().len(), 1);
 
+    // Before answering, the late member is warned.
+    let (_, asked) = f
+        .request(Request::get(f.link(&late.0)).body(Body::empty()).unwrap())
+        .await;
+    assert!(
+        asked.contains("Enough members have already accepted"),
+        "{asked}"
+    );
     let (status, page) = f.answer(&late.0, "accept").await;
     assert_eq!(status, 200);
     assert!(page.contains("already complete"), "{page}");
