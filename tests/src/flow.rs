@@ -34,6 +34,25 @@ pub fn resends(mails: &[CapturedMail]) -> usize {
     mails.len() - unique(mails).len()
 }
 
+/// Resends among the mails whose subject starts with `prefix`.
+pub fn resends_of(mails: &[CapturedMail], prefix: &str) -> usize {
+    let matching: Vec<CapturedMail> = mails
+        .iter()
+        .filter(|m| m.subject.starts_with(prefix))
+        .cloned()
+        .collect();
+    resends(&matching)
+}
+
+/// The most copies of one `Message-ID` captured.
+pub fn most_copies(mails: &[CapturedMail]) -> usize {
+    let mut copies: BTreeMap<&str, usize> = BTreeMap::new();
+    for id in mails.iter().filter_map(|m| m.message_id.as_deref()) {
+        *copies.entry(id).or_default() += 1;
+    }
+    copies.into_values().max().unwrap_or(0)
+}
+
 fn subject_starts(mails: &[CapturedMail], prefix: &str) -> Vec<CapturedMail> {
     unique(mails)
         .into_iter()
@@ -193,6 +212,11 @@ pub async fn assert_distributed(
     ensure!(
         resent <= max_resends,
         "{resent} e-mails were sent twice (at most {max_resends} allowed here)"
+    );
+    ensure!(
+        most_copies(&mails) <= 2,
+        "an e-mail went out {} times: a crash resends it once at most",
+        most_copies(&mails)
     );
     if resent > 0 {
         eprintln!(

@@ -92,7 +92,7 @@ pub async fn run(
     };
     let mut backoff = new_backoff();
     loop {
-        let mut connected = false;
+        let mut connected = None;
         let session = serve(&config, &store, &handler, &ready, &shutdown, &mut connected);
         let result = tokio::select! {
             r = session => r,
@@ -102,8 +102,9 @@ pub async fn run(
         if shutdown.is_cancelled() {
             return;
         }
-        // After a connection that worked, the next outage starts again from the shortest wait.
-        if connected {
+        // After a connection that held, the next outage starts again from the shortest wait; a
+        // broker that accepts and drops at once keeps being retried ever more slowly.
+        if connected.is_some_and(|at: std::time::Instant| at.elapsed() >= config.max_backoff) {
             backoff = new_backoff();
         }
         if let Err(e) = result {
@@ -142,7 +143,7 @@ async fn serve(
     handler: &Arc<dyn Handler>,
     ready: &Readiness,
     shutdown: &CancellationToken,
-    connected: &mut bool,
+    connected: &mut Option<std::time::Instant>,
 ) -> Result<(), BusError> {
     let service = &config.topology.service;
     let properties =
@@ -172,7 +173,7 @@ async fn serve(
         .await?;
 
     ready.set(true);
-    *connected = true;
+    *connected = Some(std::time::Instant::now());
     info!(queue = %config.topology.queue(), "connected to the broker");
 
     let watch_connection = async {

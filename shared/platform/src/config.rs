@@ -28,6 +28,10 @@ pub struct AmqpSettings {
     pub prefetch: u16,
     pub delivery_limit: u32,
     pub max_backoff_ms: u64,
+    /// Declare every service's queues, not only this one's: what lets a fresh broker work with
+    /// any start order. Off where each service's broker user may touch its own queues only, and
+    /// the operators import `deploy/rabbitmq/definitions.json` before the services start.
+    pub declare_every_queue: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -6,7 +6,8 @@
 //! published before one of its consumers ever started — intake's bootstrap credential at first
 //! start, an alert raised while roster is still starting — then waits in that consumer's queue
 //! instead of reaching no queue at all. `deploy/rabbitmq/definitions.json` lists the same
-//! (a test checks it).
+//! (a test checks it); where broker users may touch their own queues only
+//! (`amqp.declare_every_queue = false`), operators import it and each service declares its own.
 
 use rrm_contracts::EventType;
 

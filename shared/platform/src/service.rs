@@ -114,7 +114,10 @@ impl Service {
             url: amqp.url.expose_secret().to_owned(),
             topology: Topology {
                 service: self.name.to_owned(),
-                queues: crate::routing::queues(),
+                queues: crate::routing::queues()
+                    .into_iter()
+                    .filter(|(service, _)| amqp.declare_every_queue || service == self.name)
+                    .collect(),
                 delivery_limit: amqp.delivery_limit,
             },
             prefetch: amqp.prefetch,
