@@ -10,7 +10,7 @@ use rrm_bus::topology::{
 use rrm_e2e::workspace;
 use serde_json::Value;
 
-use rrm_platform::routing::{self, ROUTES};
+use rrm_platform::routing::ROUTES;
 
 /// Loads `T` from a copy of `config/` whose `environment` overlay also carries the secrets that
 /// production takes from the environment.
@@ -111,18 +111,13 @@ fn the_broker_definitions_match_the_declared_topology() {
     };
 
     for (service, consumes) in ROUTES {
-        let topology = Topology {
-            service: service.into(),
-            queues: routing::queues(),
-            delivery_limit,
-        };
         let work = queue(&queue_name(service));
         assert_eq!(work["durable"], true);
-        let expected: serde_json::Map<String, Value> = topology
-            .work_queue_description(service)
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect();
+        let expected: serde_json::Map<String, Value> =
+            Topology::work_queue_description(service, delivery_limit)
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect();
         assert_eq!(
             work["arguments"],
             Value::Object(expected),

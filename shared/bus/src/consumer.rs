@@ -133,17 +133,13 @@ pub async fn process(
 
 /// How many times the broker delivered this message before (quorum queues count them).
 fn delivery_count(delivery: &Delivery) -> u32 {
-    use lapin::types::AMQPValue;
-    let Some(headers) = delivery.properties.headers() else {
-        return 0;
-    };
-    match headers.inner().get("x-delivery-count") {
-        Some(AMQPValue::LongLongInt(n)) => u32::try_from(*n).unwrap_or(u32::MAX),
-        Some(AMQPValue::LongInt(n)) => u32::try_from(*n).unwrap_or(u32::MAX),
-        Some(AMQPValue::LongUInt(n)) => *n,
-        Some(AMQPValue::ShortInt(n)) => u32::try_from(*n).unwrap_or(u32::MAX),
-        _ => 0,
-    }
+    delivery
+        .properties
+        .headers()
+        .as_ref()
+        .and_then(|h| h.inner().get("x-delivery-count"))
+        .and_then(|v| v.as_long_long_int().or(v.as_long_int().map(i64::from)))
+        .map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX))
 }
 
 /// Wait before handing back a delivery that failed transiently for the `previous`-th time:

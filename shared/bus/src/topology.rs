@@ -40,11 +40,6 @@ impl Topology {
         queue_name(&self.service)
     }
 
-    /// The service's dead-letter queue.
-    pub fn dead_letter_queue(&self) -> String {
-        dead_letter_queue_name(&self.service)
-    }
-
     /// Declares exchanges, every service's queues and their bindings. Safe to call again:
     /// declarations with the same arguments are no-ops on the broker.
     pub async fn declare(&self, channel: &Channel) -> Result<(), lapin::Error> {
@@ -109,7 +104,7 @@ impl Topology {
             .queue_declare(
                 queue.as_str().into(),
                 queue_options,
-                field_table(&self.work_queue_description(service)),
+                field_table(&Self::work_queue_description(service, self.delivery_limit)),
             )
             .await?;
         for key in bindings {
@@ -128,10 +123,13 @@ impl Topology {
 
     /// The arguments of `service`'s work queue, as declared (and as
     /// `deploy/rabbitmq/definitions.json` must list them).
-    pub fn work_queue_description(&self, service: &str) -> Vec<(&'static str, serde_json::Value)> {
+    pub fn work_queue_description(
+        service: &str,
+        delivery_limit: u32,
+    ) -> Vec<(&'static str, serde_json::Value)> {
         vec![
             ("x-queue-type", "quorum".into()),
-            ("x-delivery-limit", self.delivery_limit.into()),
+            ("x-delivery-limit", delivery_limit.into()),
             ("x-dead-letter-exchange", DEAD_LETTER_EXCHANGE.into()),
             ("x-dead-letter-routing-key", service.into()),
             ("x-dead-letter-strategy", "at-least-once".into()),

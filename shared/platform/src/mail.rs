@@ -238,7 +238,6 @@ pub struct MailWorker {
     from: Mailbox,
     hook: Arc<dyn MailHook>,
     wake: Arc<Notify>,
-    concurrency: usize,
 }
 
 /// Wakes the worker after a transaction that queued mail, so it does not wait for its next poll.
@@ -265,14 +264,12 @@ impl MailWorker {
             .from
             .parse()
             .context("smtp.from must be `Name <address>`")?;
-        let concurrency = CONCURRENCY;
         Ok(Self {
             store,
-            transport: transport(settings, concurrency as u32)?,
+            transport: transport(settings, CONCURRENCY as u32)?,
             from,
             hook,
             wake: waker.0.clone(),
-            concurrency,
         })
     }
 
@@ -296,7 +293,7 @@ impl MailWorker {
             // In-flight SMTP transactions finish before shutdown; new ones do not start.
             futures_util::stream::iter(due)
                 .take_while(|_| std::future::ready(!shutdown.is_cancelled()))
-                .for_each_concurrent(self.concurrency, |mail| self.deliver(mail))
+                .for_each_concurrent(CONCURRENCY, |mail| self.deliver(mail))
                 .await;
         }
     }

@@ -44,17 +44,23 @@ pub const ROUTES: [(&str, &[&str]); 5] = [
     ),
 ];
 
-/// Every service's queue with its routing keys, as the bus declares them.
-pub fn queues() -> Vec<(String, Vec<String>)> {
-    ROUTES
+/// The queues `service` declares, with their routing keys: every service's, or only its own
+/// (`amqp.declare_every_queue`). Fails for a service the table does not know.
+pub fn queues(service: &str, every: bool) -> anyhow::Result<Vec<(String, Vec<String>)>> {
+    anyhow::ensure!(
+        ROUTES.iter().any(|(s, _)| *s == service),
+        "{service} has no queue in the routing table"
+    );
+    Ok(ROUTES
         .iter()
-        .map(|(service, keys)| {
+        .filter(|(s, _)| every || *s == service)
+        .map(|(s, keys)| {
             (
-                (*service).to_owned(),
+                (*s).to_owned(),
                 keys.iter().map(|k| (*k).to_owned()).collect(),
             )
         })
-        .collect()
+        .collect())
 }
 
 #[cfg(test)]
@@ -81,5 +87,14 @@ mod tests {
                 "{service} would not learn about coordinator tokens"
             );
         }
+    }
+
+    #[test]
+    fn a_service_declares_every_queue_or_only_its_own() {
+        assert_eq!(queues("roster", true).unwrap().len(), ROUTES.len());
+        let own = queues("roster", false).unwrap();
+        assert_eq!(own.len(), 1);
+        assert_eq!(own[0].0, "roster");
+        assert!(queues("rooster", true).is_err());
     }
 }

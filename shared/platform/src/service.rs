@@ -104,20 +104,12 @@ impl Service {
             .with_context(|| format!("binding {}", endpoint.bind))?;
         info!(service = self.name, bind = %endpoint.bind, public_url = %endpoint.public_url, "listening");
 
-        anyhow::ensure!(
-            crate::routing::ROUTES.iter().any(|(s, _)| *s == self.name),
-            "{} has no queue in the routing table",
-            self.name
-        );
         let amqp = &self.settings.amqp;
         let bus = BusConfig {
             url: amqp.url.expose_secret().to_owned(),
             topology: Topology {
                 service: self.name.to_owned(),
-                queues: crate::routing::queues()
-                    .into_iter()
-                    .filter(|(service, _)| amqp.declare_every_queue || service == self.name)
-                    .collect(),
+                queues: crate::routing::queues(self.name, amqp.declare_every_queue)?,
                 delivery_limit: amqp.delivery_limit,
             },
             prefetch: amqp.prefetch,
