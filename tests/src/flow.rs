@@ -16,7 +16,7 @@ const STEP: Duration = Duration::from_secs(60);
 /// The mails as their recipients' mail clients show them: a resend carries the `Message-ID` of
 /// the first copy (after a crash mid-SMTP, the one duplicate SMTP cannot rule out) and is shown
 /// once. Keeps the first copy of each.
-pub fn unique(mails: &[CapturedMail]) -> Vec<CapturedMail> {
+fn unique(mails: &[CapturedMail]) -> Vec<CapturedMail> {
     let mut seen = BTreeSet::new();
     mails
         .iter()
@@ -29,28 +29,31 @@ pub fn unique(mails: &[CapturedMail]) -> Vec<CapturedMail> {
         .collect()
 }
 
+/// How many copies of each `Message-ID` were captured.
+fn copies<'a>(mails: impl IntoIterator<Item = &'a CapturedMail>) -> BTreeMap<&'a str, usize> {
+    let mut copies = BTreeMap::new();
+    for id in mails.into_iter().filter_map(|m| m.message_id.as_deref()) {
+        *copies.entry(id).or_default() += 1;
+    }
+    copies
+}
+
 /// How many captured mails are resends: copies of a `Message-ID` already captured.
 pub fn resends(mails: &[CapturedMail]) -> usize {
-    mails.len() - unique(mails).len()
+    copies(mails).values().map(|c| c - 1).sum()
 }
 
 /// Resends among the mails whose subject starts with `prefix`.
 pub fn resends_of(mails: &[CapturedMail], prefix: &str) -> usize {
-    let matching: Vec<CapturedMail> = mails
-        .iter()
-        .filter(|m| m.subject.starts_with(prefix))
-        .cloned()
-        .collect();
-    resends(&matching)
+    copies(mails.iter().filter(|m| m.subject.starts_with(prefix)))
+        .values()
+        .map(|c| c - 1)
+        .sum()
 }
 
 /// The most copies of one `Message-ID` captured.
 pub fn most_copies(mails: &[CapturedMail]) -> usize {
-    let mut copies: BTreeMap<&str, usize> = BTreeMap::new();
-    for id in mails.iter().filter_map(|m| m.message_id.as_deref()) {
-        *copies.entry(id).or_default() += 1;
-    }
-    copies.into_values().max().unwrap_or(0)
+    copies(mails).into_values().max().unwrap_or(0)
 }
 
 fn subject_starts(mails: &[CapturedMail], prefix: &str) -> Vec<CapturedMail> {
@@ -124,15 +127,20 @@ pub async fn write_and_submit(stack: &Stack) -> Result<Vec<String>> {
     Ok(authors)
 }
 
-/// Every author opens the signing link, checks the hash shown, and co-signs.
-pub async fn sign_all(stack: &Stack, authors: &[String]) -> Result<()> {
+/// Waits until each of the `authors` has their link to sign the op-ed; returns those mails.
+pub async fn signing_links(stack: &Stack, authors: &[String]) -> Result<Vec<CapturedMail>> {
     let mails = stack
         .wait_mails("the signing links", STEP, |m| {
             subject_starts(m, "Please sign the op-ed:").len() >= authors.len()
         })
         .await?;
+    Ok(subject_starts(&mails, "Please sign the op-ed:"))
+}
+
+/// Every author opens the signing link, checks the hash shown, and co-signs.
+pub async fn sign_all(stack: &Stack, authors: &[String]) -> Result<()> {
     let hash = crate::version_hash(TITLE, BODY);
-    for mail in subject_starts(&mails, "Please sign the op-ed:") {
+    for mail in signing_links(stack, authors).await? {
         let link = link(&mail, &format!("{}/sign/", stack.url("drafting")))?;
         let page = stack.get_page(&link).await?;
         ensure!(page.status == 200, "signing page answered {}", page.status);

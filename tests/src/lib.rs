@@ -397,6 +397,27 @@ impl Stack {
             .unwrap_or(0.0))
     }
 
+    /// Waits until the service's metric `name` satisfies `done`; fails with the service's log.
+    pub async fn wait_metric(
+        &self,
+        service: &str,
+        name: &str,
+        what: &str,
+        done: impl Fn(f64) -> bool,
+    ) -> Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !done(self.metric(service, name).await?) {
+            if Instant::now() > deadline {
+                bail!(
+                    "{what}: {service}'s {name} never got there; its log:\n{}",
+                    tail(&self.log_of(service), 20)
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(())
+    }
+
     /// Raises an alert as the bootstrap coordinator.
     pub async fn raise_alert(&self, body: serde_json::Value) -> Result<serde_json::Value> {
         let r = self

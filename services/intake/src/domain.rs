@@ -210,63 +210,41 @@ mod tests {
             .collect()
     }
 
+    /// `validate` with the test's languages (ar, en) as defaults and as the supported ones.
+    fn validate_at(alert: NewAlert, now: DateTime<Utc>) -> Result<Alert, Vec<FieldProblem>> {
+        let langs = defaults();
+        let d = Defaults {
+            languages: &langs,
+            supported: &langs,
+            deadline_hours: 6,
+        };
+        validate(alert, &d, "desk", now)
+    }
+
     #[test]
     fn defaults_fill_languages_and_deadline() {
-        let langs = defaults();
         let now = Utc::now();
-        let alert = validate(
-            input("Burning"),
-            &Defaults {
-                languages: &langs,
-                supported: &langs,
-                deadline_hours: 6,
-            },
-            "desk",
-            now,
-        )
-        .unwrap();
-        assert_eq!(alert.languages, langs);
+        let alert = validate_at(input("Burning"), now).unwrap();
+        assert_eq!(alert.languages, defaults());
         assert_eq!(alert.deadline, now + Duration::hours(6));
         assert_eq!(alert.regions, vec!["europe"]);
     }
 
     #[test]
     fn every_problem_is_reported() {
-        let langs = defaults();
         let mut bad = input("");
         bad.languages = Some(vec!["english".into()]);
         bad.deadline = Some(Utc::now() - Duration::hours(1));
-        let errors = validate(
-            bad,
-            &Defaults {
-                languages: &langs,
-                supported: &langs,
-                deadline_hours: 6,
-            },
-            "d",
-            Utc::now(),
-        )
-        .unwrap_err();
+        let errors = validate_at(bad, Utc::now()).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["title", "languages", "deadline"]);
     }
 
     #[test]
     fn a_language_nobody_can_deliver_is_refused_by_name() {
-        let langs = defaults();
         let mut asked = input("Burning");
         asked.languages = Some(vec!["xx".into(), "ar".into(), "en-GB".into()]);
-        let errors = validate(
-            asked,
-            &Defaults {
-                languages: &langs,
-                supported: &langs,
-                deadline_hours: 6,
-            },
-            "d",
-            Utc::now(),
-        )
-        .unwrap_err();
+        let errors = validate_at(asked, Utc::now()).unwrap_err();
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert_eq!(errors[0].field, "languages");
         assert!(
@@ -279,16 +257,10 @@ mod tests {
 
     #[test]
     fn the_same_event_worded_differently_is_a_duplicate() {
-        let langs = defaults();
-        let d = Defaults {
-            languages: &langs,
-            supported: &langs,
-            deadline_hours: 6,
-        };
-        let a = validate(input("Quran burning in Stockholm!"), &d, "d", Utc::now()).unwrap();
-        let b = validate(input("  quran BURNING in stockholm "), &d, "d", Utc::now()).unwrap();
+        let a = validate_at(input("Quran burning in Stockholm!"), Utc::now()).unwrap();
+        let b = validate_at(input("  quran BURNING in stockholm "), Utc::now()).unwrap();
         assert_eq!(dedup_keys(&a), dedup_keys(&b));
-        let c = validate(input("Riots in Leicester"), &d, "d", Utc::now()).unwrap();
+        let c = validate_at(input("Riots in Leicester"), Utc::now()).unwrap();
         assert_ne!(dedup_keys(&a), dedup_keys(&c));
     }
 

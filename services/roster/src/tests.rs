@@ -114,6 +114,12 @@ impl Fixture {
         (status, String::from_utf8_lossy(&body).into_owned())
     }
 
+    /// The invitation page, as the member's link opens it.
+    async fn open(&self, inv: &Invitation) -> (u16, String) {
+        self.request(Request::get(self.link(inv)).body(Body::empty()).unwrap())
+            .await
+    }
+
     async fn answer(&self, inv: &Invitation, response: &str) -> (u16, String) {
         let link = self.link(inv);
         let csrf = self.roster.links.csrf_for(link.rsplit('/').next().unwrap());
@@ -156,9 +162,7 @@ async fn the_page_asks_and_only_the_post_answers_once() {
     let f = fixture().await;
     f.raise();
     let (inv, _) = f.invitations().remove(0);
-    let (status, page) = f
-        .request(Request::get(f.link(&inv)).body(Body::empty()).unwrap())
-        .await;
+    let (status, page) = f.open(&inv).await;
     assert_eq!(status, 200);
     assert!(
         page.contains("Burning &lt;b&gt;a book&lt;/b&gt;"),
@@ -246,9 +250,7 @@ async fn a_member_accepting_after_the_panel_formed_is_told_it_is_complete() {
     assert_eq!(f.formed().len(), 1);
 
     // Before answering, the late member is warned.
-    let (_, asked) = f
-        .request(Request::get(f.link(&late.0)).body(Body::empty()).unwrap())
-        .await;
+    let (_, asked) = f.open(&late.0).await;
     assert!(
         asked.contains("Enough members have already accepted"),
         "{asked}"
@@ -258,9 +260,7 @@ async fn a_member_accepting_after_the_panel_formed_is_told_it_is_complete() {
     assert!(page.contains("already complete"), "{page}");
     assert!(!page.contains("link to the shared draft"), "{page}");
     assert_eq!(f.formed().len(), 1);
-    let (_, invitation_page) = f
-        .request(Request::get(f.link(&late.0)).body(Body::empty()).unwrap())
-        .await;
+    let (_, invitation_page) = f.open(&late.0).await;
     assert!(
         invitation_page.contains("already accepted"),
         "{invitation_page}"
