@@ -5,9 +5,29 @@
 #
 # Installs RabbitMQ and Postfix when missing (Debian), starts the broker if it is not running,
 # builds, starts everything, waits until every service is ready, prints where to go, and then
-# waits. Ctrl-C stops everything it started. Data survives in var/ (rm -rf var/ to start over).
+# waits. Ctrl-C stops everything it started. Data survives in var/.
+#
+#   ./deploy/local/run.sh           start (keeping var/data from the last run)
+#   ./deploy/local/run.sh --reset   delete the stores and captured mail first (var/data, var/mail;
+#                                   secrets in var/local.env are kept), then start
+#
 # See runbooks/local-setup.md.
 set -euo pipefail
+
+RESET=0
+for arg in "$@"; do
+    case "$arg" in
+        --reset) RESET=1 ;;
+        -h | --help)
+            sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+            exit 0
+            ;;
+        *)
+            echo "usage: $0 [--reset]" >&2
+            exit 2
+            ;;
+    esac
+done
 
 # Started in the background by a non-interactive shell (`./deploy/local/run.sh &`), this script
 # inherits SIGINT ignored, and bash cannot trap a signal ignored on entry: start again with
@@ -71,7 +91,7 @@ on_signal() {
     echo >&2
     log "stopping"
     stop_all
-    log "stopped; data kept in var/data (rm -rf var/ to start over)"
+    log "stopped; data kept in var/data (./deploy/local/run.sh --reset to start over)"
     exit 0
 }
 
@@ -147,6 +167,18 @@ cargo build --workspace --bins
 
 # --- 2. state and secrets --------------------------------------------------------------------
 
+if [ "$RESET" -eq 1 ]; then
+    log "--reset: deleting var/data and var/mail"
+    rm -rf "$VAR/data" "$MAIL_DIR"
+fi
+# Stores written by earlier versions of rrm (sled's files) cannot be read by this one, and there
+# is nothing deployed to migrate: say so plainly instead of letting a service fail at start-up.
+for service in "${SERVICES[@]}"; do
+    dir="$VAR/data/$service"
+    if [ -f "$dir/conf" ] && [ -f "$dir/db" ]; then
+        die "var/data/$service holds a store from an earlier version of rrm (a different storage engine) that this version cannot read. Start again with: ./deploy/local/run.sh --reset (deletes var/data and var/mail; nothing is migrated)"
+    fi
+done
 mkdir -p "$VAR/data" "$LOG_DIR" "$MAIL_DIR"
 if [ ! -s "$ENV_FILE" ]; then
     log "generating secrets in var/local.env"

@@ -78,7 +78,7 @@ struct Distribution {
     waker: MailWaker,
 }
 
-fn permanent(e: impl std::fmt::Display) -> rrm_bus::ConflictableTransactionError<HandleError> {
+fn permanent(e: impl std::fmt::Display) -> rrm_bus::TxError<HandleError> {
     abort(HandleError::Permanent(e.to_string()))
 }
 
@@ -257,7 +257,7 @@ pub async fn import_editors(store: &Store, path: &str) -> anyhow::Result<usize> 
     let rows = domain::parse_editors(file)?;
     let count = rows.len();
     store
-        .transact::<_, std::convert::Infallible>(|tx| {
+        .transact::<_, std::convert::Infallible, _>(move |tx| {
             for row in &rows {
                 let existing: Option<Uuid> = tx.get(BY_EMAIL, row.email.as_str())?;
                 let previous: Option<Editor> = match existing {
@@ -280,8 +280,8 @@ pub async fn import_editors(store: &Store, path: &str) -> anyhow::Result<usize> 
             }
             Ok(())
         })
+        .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    store.flush().await?;
     Ok(count)
 }
 

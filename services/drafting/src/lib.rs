@@ -14,9 +14,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use chrono::{DateTime, Utc};
-use rrm_bus::{
-    ConflictableTransactionError, HandleError, Handler, Prepared, Store, Tx, TxResult, abort,
-};
+use rrm_bus::{HandleError, Handler, Prepared, Store, Tx, TxError, TxResult, abort};
 use rrm_contracts::{
     DraftVersionCreated, Envelope, Event, LanguageCode, OpedApproved, PanelFormed, PanelMember,
     Signatory, SignatureRecorded,
@@ -171,7 +169,7 @@ fn routes(drafting: Drafting) -> Router {
         .with_state(drafting)
 }
 
-fn permanent(e: anyhow::Error) -> ConflictableTransactionError<HandleError> {
+fn permanent(e: anyhow::Error) -> TxError<HandleError> {
     abort(HandleError::Permanent(format!("{e:#}")))
 }
 
@@ -472,8 +470,9 @@ async fn save_version(
         }
     };
     let hash = domain::version_hash(&title, &body);
-    let result = app.store.transact::<_, HandleError>(|tx| {
-        let Some(mut draft) = tx.get::<Draft>(DRAFTS, draft.draft_id.as_bytes())? else {
+    let (writer, draft_id, author_id) = (app.clone(), draft.draft_id, author.member_id);
+    let result = app.store.transact::<_, HandleError, _>(move |tx| {
+        let Some(mut draft) = tx.get::<Draft>(DRAFTS, draft_id.as_bytes())? else {
             return Err(abort(HandleError::Permanent("draft vanished".into())));
         };
         if draft.approved.is_some() {
@@ -488,7 +487,7 @@ async fn save_version(
                 hash: hash.clone(),
                 title: title.clone(),
                 body: body.clone(),
-                author_id: author.member_id,
+                author_id,
                 created_at: Utc::now(),
                 parent: draft.current.clone(),
             };
@@ -504,7 +503,7 @@ async fn save_version(
                     alert_id: draft.panel.alert_id,
                     draft_id: draft.draft_id,
                     version_hash: hash.clone(),
-                    author_id: Some(author.member_id),
+                    author_id: Some(author_id),
                 }),
                 SERVICE,
                 correlation,
@@ -521,24 +520,22 @@ async fn save_version(
                 return Err(abort(HandleError::Permanent("version vanished".into())));
             };
             for a in &draft.panel.authors {
-                app.sign_request(tx, &draft, &version, a)?;
+                writer.sign_request(tx, &draft, &version, a)?;
             }
         }
         tx.put(DRAFTS, draft.draft_id.as_bytes(), &draft)?;
         Ok(Saved::Version {
-            hash: hash.clone(),
+            hash,
             new,
             submitted,
             voided: voided && !submitted,
         })
     });
-    let saved = match result {
+    // Durable when it returns: only then is the author told the version is saved.
+    let saved = match result.await {
         Ok(saved) => saved,
         Err(e) => return app.pages.unavailable(e),
     };
-    if let Err(e) = app.store.flush().await {
-        return app.pages.unavailable(e);
-    }
     app.waker.wake();
     match saved {
         Saved::Approved => app.pages.error(StatusCode::CONFLICT, "Already approved", "Every author has signed this op-ed and it is on its way to editors; it can no longer be edited here."),
@@ -621,8 +618,10 @@ async fn sign_version(
     }
     let hash = claims.version.unwrap_or_default();
     let source_language = app.source_language.clone();
-    let result = app.store.transact::<_, HandleError>(|tx| {
-        let Some(mut draft) = tx.get::<Draft>(DRAFTS, draft.draft_id.as_bytes())? else {
+    let (draft_id, signer, signed_hash) = (draft.draft_id, author.clone(), hash.clone());
+    let result = app.store.transact::<_, HandleError, _>(move |tx| {
+        let (author, hash) = (signer, signed_hash);
+        let Some(mut draft) = tx.get::<Draft>(DRAFTS, draft_id.as_bytes())? else {
             return Err(abort(HandleError::Permanent("draft vanished".into())));
         };
         if !domain::signable(draft.submitted.as_deref(), draft.round, &hash, round) {
@@ -687,13 +686,11 @@ async fn sign_version(
         ))?;
         Ok(Signed::Now { approved: true })
     });
-    let signed = match result {
+    // Durable when it returns: only then is the signatory told the signature is recorded.
+    let signed = match result.await {
         Ok(s) => s,
         Err(e) => return app.pages.unavailable(e),
     };
-    if let Err(e) = app.store.flush().await {
-        return app.pages.unavailable(e);
-    }
     let (heading, message, status) = match signed {
         Signed::Replaced => (
             "This signing request was withdrawn",

@@ -23,11 +23,11 @@ fn author(name: &str, line: &str) -> PanelMember {
     }
 }
 
-fn fixture() -> Fixture {
+async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let mut trees = vec![DRAFTS, BY_ALERT, VERSIONS, SIGNATURES];
     trees.extend(mail::TREES);
-    let store = Store::open(dir.path(), 1 << 20, &trees).unwrap();
+    let store = Store::open(dir.path(), &rrm_bus::StoreOptions::default(), &trees).unwrap();
     let app = Drafting {
         store,
         links: LinkSigner::new(
@@ -55,8 +55,10 @@ fn fixture() -> Fixture {
     };
     let event = Event::PanelFormed(panel.clone());
     let envelope = Envelope::new(&event, "roster", Some(panel.alert_id), None);
+    let handler = app.clone();
     app.store
-        .transact::<_, HandleError>(|tx| app.handle(tx, &envelope, &event, &None))
+        .transact::<_, HandleError, _>(move |tx| handler.handle(tx, &envelope, &event, &None))
+        .await
         .unwrap();
     let draft_id = app
         .store
@@ -212,7 +214,7 @@ fn urlencode(s: &str) -> String {
 
 #[tokio::test]
 async fn the_signing_page_shows_the_text_and_its_hash_and_get_changes_nothing() {
-    let f = fixture();
+    let f = fixture().await;
     let hash = f.save(0, "Common ground", "We stand together.").await;
     let (status, page) = f.get(&f.sign_link(1, &hash)).await;
     assert_eq!(status, 200);
@@ -222,7 +224,7 @@ async fn the_signing_page_shows_the_text_and_its_hash_and_get_changes_nothing() 
 
 #[tokio::test]
 async fn a_new_version_voids_every_signature() {
-    let f = fixture();
+    let f = fixture().await;
     let first = f.save(0, "Common ground", "We stand together.").await;
     assert_eq!(f.sign(0, &first).await.0, 200);
     assert_eq!(f.signed(&first).len(), 1);
@@ -259,7 +261,7 @@ async fn a_new_version_voids_every_signature() {
 
 #[tokio::test]
 async fn saving_a_new_version_without_submitting_it_voids_the_signatures() {
-    let f = fixture();
+    let f = fixture().await;
     let first = f.save(0, "Common ground", "We stand together.").await;
     let amina_link = f.sign_link(0, &first);
     assert_eq!(f.sign(1, &first).await.0, 200);
@@ -280,7 +282,7 @@ async fn saving_a_new_version_without_submitting_it_voids_the_signatures() {
 
 #[tokio::test]
 async fn a_text_submitted_again_is_signed_again() {
-    let f = fixture();
+    let f = fixture().await;
     let text = ("Common ground", "We stand together.");
     let first = f.save(0, text.0, text.1).await;
     let first_round = f.draft().round;
@@ -330,7 +332,7 @@ fn drafts_submitted_before_signing_rounds_keep_their_signatures() {
 
 #[tokio::test]
 async fn nobody_acts_without_their_own_valid_link() {
-    let f = fixture();
+    let f = fixture().await;
     let hash = f.save(0, "Common ground", "We stand together.").await;
     let link = f.sign_link(1, &hash);
     let csrf = f.csrf(&link);
@@ -372,7 +374,7 @@ async fn nobody_acts_without_their_own_valid_link() {
 
 #[tokio::test]
 async fn an_empty_text_is_refused_on_the_page_and_saves_nothing() {
-    let f = fixture();
+    let f = fixture().await;
     let link = f.edit_link(0);
     let csrf = f.csrf(&link);
     let (status, page) = f

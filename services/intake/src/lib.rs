@@ -119,7 +119,7 @@ async fn bootstrap(service: &Service, token: &SecretString) -> anyhow::Result<()
     let marker = format!("bootstrap:{hash}");
     let issued = service
         .store
-        .transact::<_, std::convert::Infallible>(|tx| {
+        .transact::<_, std::convert::Infallible, _>(move |tx| {
             if tx.get::<Uuid>(META, &marker)?.is_some() {
                 return Ok(false);
             }
@@ -136,8 +136,8 @@ async fn bootstrap(service: &Service, token: &SecretString) -> anyhow::Result<()
             tx.put(META, &marker, &token_id)?;
             Ok(true)
         })
+        .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    service.store.flush().await?;
     if issued {
         tracing::info!("bootstrap coordinator token announced");
     }
@@ -171,10 +171,11 @@ async fn raise_alert(
         .map_err(Problem::invalid_fields)?;
     let keys = domain::dedup_keys(&alert);
     let window = app.dedup_window;
+    // Durable when this returns: only then is the alert answered 2xx.
     let (stored, duplicate) = app
         .service
         .store
-        .transact::<_, std::convert::Infallible>(|tx| {
+        .transact::<_, std::convert::Infallible, _>(move |tx| {
             for key in &keys {
                 if let Some(existing_id) = tx.get::<Uuid>(DEDUP, key)?
                     && let Some(existing) = tx.get::<Alert>(ALERTS, existing_id.as_bytes())?
@@ -199,11 +200,10 @@ async fn raise_alert(
                 raised_by: alert.raised_by.clone(),
             });
             tx.emit(&Envelope::new(&event, SERVICE, Some(alert.alert_id), None))?;
-            Ok((alert.clone(), false))
+            Ok((alert, false))
         })
+        .await
         .map_err(Problem::internal)?;
-    // Durable before we answer 2xx.
-    app.service.store.flush().await.map_err(Problem::internal)?;
     let span = tracing::info_span!("alert", correlation_id = %stored.alert_id);
     span.in_scope(|| tracing::info!(duplicate, "alert raised"));
     let status = if duplicate {
@@ -211,7 +211,7 @@ async fn raise_alert(
     } else {
         StatusCode::CREATED
     };
-    let timeline = timeline(&app, stored.alert_id)?;
+    let timeline = timeline(&app, stored.alert_id).await?;
     let view = AlertView {
         alert: &stored,
         duplicate,
@@ -228,15 +228,17 @@ async fn raise_alert(
 
 async fn list_alerts(State(app): State<App>, headers: HeaderMap) -> Result<Response, Problem> {
     auth::authenticate(&app.service.store, &headers, "alerts:read")?;
-    let mut alerts = Vec::new();
-    for item in app
+    let mut alerts = app
         .service
         .store
-        .scan::<Alert>(ALERTS, b"")
-        .map_err(Problem::internal)?
-    {
-        alerts.push(item.map_err(Problem::internal)?.1);
-    }
+        .read(|store| {
+            store
+                .scan::<Alert>(ALERTS, b"")?
+                .map(|item| item.map(|(_, alert)| alert))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .map_err(Problem::internal)?;
     alerts.reverse(); // UUIDv7 keys: newest first
     Ok(Json(serde_json::json!({ "alerts": alerts })).into_response())
 }
@@ -255,7 +257,7 @@ async fn show_alert(
         .get(ALERTS, id.as_bytes())
         .map_err(Problem::internal)?
         .ok_or_else(|| Problem::not_found("alert"))?;
-    let timeline = timeline(&app, id)?;
+    let timeline = timeline(&app, id).await?;
     Ok(Json(AlertView {
         alert: &alert,
         duplicate: false,
@@ -264,16 +266,18 @@ async fn show_alert(
     .into_response())
 }
 
-fn timeline(app: &App, alert_id: Uuid) -> Result<Vec<TimelineEntry>, Problem> {
-    let mut entries = Vec::new();
-    for item in app
+async fn timeline(app: &App, alert_id: Uuid) -> Result<Vec<TimelineEntry>, Problem> {
+    let mut entries = app
         .service
         .store
-        .scan::<TimelineEntry>(TIMELINE, alert_id.as_bytes())
-        .map_err(Problem::internal)?
-    {
-        entries.push(item.map_err(Problem::internal)?.1);
-    }
+        .read(move |store| {
+            store
+                .scan::<TimelineEntry>(TIMELINE, alert_id.as_bytes())?
+                .map(|item| item.map(|(_, entry)| entry))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .map_err(Problem::internal)?;
     entries.sort_by_key(|e| e.occurred_at);
     Ok(entries)
 }

@@ -147,7 +147,7 @@ pub async fn import_members(store: &Store, path: &str) -> anyhow::Result<usize> 
     let rows = domain::parse_members(file)?;
     let count = rows.len();
     store
-        .transact::<_, std::convert::Infallible>(|tx| {
+        .transact::<_, std::convert::Infallible, _>(move |tx| {
             for (email, row) in &rows {
                 let existing: Option<Uuid> = tx.get(BY_EMAIL, email.as_str())?;
                 let member = Member {
@@ -165,8 +165,8 @@ pub async fn import_members(store: &Store, path: &str) -> anyhow::Result<usize> 
             }
             Ok(())
         })
+        .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    store.flush().await?;
     Ok(count)
 }
 
@@ -412,87 +412,91 @@ async fn answer_invitation(
             );
         }
     };
-    let settings = &roster.settings;
-    let result = roster.store.transact::<_, std::convert::Infallible>(|tx| {
-        let Some(mut current) =
-            tx.get::<Invitation>(INVITATIONS, invitation.invitation_id.as_bytes())?
-        else {
-            return Ok(Answered::Already(Answer::Declined));
-        };
-        if current.answer != Answer::Pending {
-            return Ok(Answered::Already(current.answer));
-        }
-        current.answer = if accepted {
-            Answer::Accepted
-        } else {
-            Answer::Declined
-        };
-        current.answered_at = Some(Utc::now());
-        tx.put(INVITATIONS, current.invitation_id.as_bytes(), &current)?;
-        let correlation = Some(current.alert_id);
-        tx.emit(&Envelope::new(
-            &Event::MemberResponded(MemberResponded {
-                alert_id: current.alert_id,
-                panel_id: panel.panel_id,
-                member_id: member.member_id,
-                accepted,
-            }),
-            SERVICE,
-            correlation,
-            None,
-        ))?;
-        let Some(mut panel) = tx.get::<Panel>(PANELS, current.alert_id.as_bytes())? else {
-            return Ok(Answered::Now {
-                accepted,
-                formed_now: false,
-            });
-        };
-        if panel.formed || !accepted {
-            return Ok(Answered::Now {
-                accepted,
-                formed_now: false,
-            });
-        }
-        let mut authors = Vec::new();
-        for id in &panel.invitations {
-            if let Some(inv) = tx.get::<Invitation>(INVITATIONS, id.as_bytes())?
-                && inv.answer == Answer::Accepted
-                && let Some(m) = tx.get::<Member>(MEMBERS, inv.member_id.as_bytes())?
-            {
-                authors.push(m);
+    let (authors_needed, min_lines) = (roster.settings.authors_needed, roster.settings.min_lines);
+    let (invitation_id, panel_id, member_id) =
+        (invitation.invitation_id, panel.panel_id, member.member_id);
+    let result = roster
+        .store
+        .transact::<_, std::convert::Infallible, _>(move |tx| {
+            let Some(mut current) = tx.get::<Invitation>(INVITATIONS, invitation_id.as_bytes())?
+            else {
+                return Ok(Answered::Already(Answer::Declined));
+            };
+            if current.answer != Answer::Pending {
+                return Ok(Answered::Already(current.answer));
             }
-        }
-        let refs: Vec<&Member> = authors.iter().collect();
-        if !domain::panel_complete(&refs, settings.authors_needed, settings.min_lines) {
-            return Ok(Answered::Now {
+            current.answer = if accepted {
+                Answer::Accepted
+            } else {
+                Answer::Declined
+            };
+            current.answered_at = Some(Utc::now());
+            tx.put(INVITATIONS, current.invitation_id.as_bytes(), &current)?;
+            let correlation = Some(current.alert_id);
+            tx.emit(&Envelope::new(
+                &Event::MemberResponded(MemberResponded {
+                    alert_id: current.alert_id,
+                    panel_id,
+                    member_id,
+                    accepted,
+                }),
+                SERVICE,
+                correlation,
+                None,
+            ))?;
+            let Some(mut panel) = tx.get::<Panel>(PANELS, current.alert_id.as_bytes())? else {
+                return Ok(Answered::Now {
+                    accepted,
+                    formed_now: false,
+                });
+            };
+            if panel.formed || !accepted {
+                return Ok(Answered::Now {
+                    accepted,
+                    formed_now: false,
+                });
+            }
+            let mut authors = Vec::new();
+            for id in &panel.invitations {
+                if let Some(inv) = tx.get::<Invitation>(INVITATIONS, id.as_bytes())?
+                    && inv.answer == Answer::Accepted
+                    && let Some(m) = tx.get::<Member>(MEMBERS, inv.member_id.as_bytes())?
+                {
+                    authors.push(m);
+                }
+            }
+            let refs: Vec<&Member> = authors.iter().collect();
+            if !domain::panel_complete(&refs, authors_needed, min_lines) {
+                return Ok(Answered::Now {
+                    accepted,
+                    formed_now: false,
+                });
+            }
+            panel.formed = true;
+            panel.authors = authors.iter().map(|a| a.member_id).collect();
+            tx.put(PANELS, current.alert_id.as_bytes(), &panel)?;
+            let alert = &panel.alert;
+            tx.emit(&Envelope::new(
+                &Event::PanelFormed(PanelFormed {
+                    alert_id: alert.alert_id,
+                    panel_id: panel.panel_id,
+                    title: alert.title.clone(),
+                    summary: alert.summary.clone(),
+                    languages: alert.languages.clone(),
+                    deadline: alert.deadline,
+                    authors: authors.iter().map(panel_member).collect(),
+                }),
+                SERVICE,
+                correlation,
+                None,
+            ))?;
+            Ok(Answered::Now {
                 accepted,
-                formed_now: false,
-            });
-        }
-        panel.formed = true;
-        panel.authors = authors.iter().map(|a| a.member_id).collect();
-        tx.put(PANELS, current.alert_id.as_bytes(), &panel)?;
-        let alert = &panel.alert;
-        tx.emit(&Envelope::new(
-            &Event::PanelFormed(PanelFormed {
-                alert_id: alert.alert_id,
-                panel_id: panel.panel_id,
-                title: alert.title.clone(),
-                summary: alert.summary.clone(),
-                languages: alert.languages.clone(),
-                deadline: alert.deadline,
-                authors: authors.iter().map(panel_member).collect(),
-            }),
-            SERVICE,
-            correlation,
-            None,
-        ))?;
-        Ok(Answered::Now {
-            accepted,
-            formed_now: true,
-        })
-    });
-    let answered = match result {
+                formed_now: true,
+            })
+        });
+    // Durable when it returns: only then is the member told their answer is recorded.
+    let answered = match result.await {
         Ok(a) => a,
         Err(e) => {
             tracing::error!(error = %e, "recording an answer failed");
@@ -503,14 +507,6 @@ async fn answer_invitation(
             );
         }
     };
-    if let Err(e) = roster.store.flush().await {
-        tracing::error!(error = %e, "flushing an answer failed");
-        return roster.pages.error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Please try again",
-            "Your answer could not be recorded just now.",
-        );
-    }
     // Whether the answer made them an author, or came after the panel was complete.
     let panel = match roster
         .store

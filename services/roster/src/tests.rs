@@ -22,7 +22,12 @@ async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let mut trees = vec![MEMBERS, BY_EMAIL, PANELS, INVITATIONS];
     trees.extend(mail::TREES);
-    let store = Store::open(&dir.path().join("db"), 1 << 20, &trees).unwrap();
+    let store = Store::open(
+        &dir.path().join("db"),
+        &rrm_bus::StoreOptions::default(),
+        &trees,
+    )
+    .unwrap();
     let csv = dir.path().join("members.csv");
     std::fs::write(&csv, MEMBERS_CSV).unwrap();
     assert_eq!(
@@ -50,7 +55,7 @@ async fn fixture() -> Fixture {
 }
 
 impl Fixture {
-    fn raise(&self) -> Uuid {
+    async fn raise(&self) -> Uuid {
         let alert = AlertRaised {
             alert_id: Uuid::now_v7(),
             title: "Burning <b>a book</b>".into(),
@@ -64,14 +69,16 @@ impl Fixture {
         };
         let event = Event::AlertRaised(alert.clone());
         let envelope = Envelope::new(&event, "intake", Some(alert.alert_id), None);
-        let prepared = self.roster.prepare(&envelope, &event).unwrap();
         for _ in 0..2 {
-            // A redelivery mobilises nobody twice.
+            // A redelivery mobilises nobody twice (even past the inbox, which would drop it).
+            let prepared = self.roster.prepare(&envelope, &event).unwrap();
+            let (roster, envelope, event) = (self.roster.clone(), envelope.clone(), event.clone());
             self.roster
                 .store
-                .transact::<_, HandleError>(|tx| {
-                    self.roster.handle(tx, &envelope, &event, &prepared)
+                .transact::<_, HandleError, _>(move |tx| {
+                    roster.handle(tx, &envelope, &event, &prepared)
                 })
+                .await
                 .unwrap();
         }
         alert.alert_id
@@ -149,7 +156,7 @@ impl Fixture {
 #[tokio::test]
 async fn the_invited_panel_spans_lines_and_each_member_gets_one_invitation_mail() {
     let f = fixture().await;
-    f.raise();
+    f.raise().await;
     let invited = f.invitations();
     assert_eq!(invited.len(), 3);
     let lines: BTreeSet<&str> = invited.iter().map(|(_, m)| m.line.as_str()).collect();
@@ -160,7 +167,7 @@ async fn the_invited_panel_spans_lines_and_each_member_gets_one_invitation_mail(
 #[tokio::test]
 async fn the_page_asks_and_only_the_post_answers_once() {
     let f = fixture().await;
-    f.raise();
+    f.raise().await;
     let (inv, _) = f.invitations().remove(0);
     let (status, page) = f.open(&inv).await;
     assert_eq!(status, 200);
@@ -193,7 +200,7 @@ async fn the_page_asks_and_only_the_post_answers_once() {
 #[tokio::test]
 async fn the_panel_forms_once_two_lines_have_accepted() {
     let f = fixture().await;
-    f.raise();
+    f.raise().await;
     let invited = f.invitations();
     let muslims: Vec<&Invitation> = invited
         .iter()
@@ -228,7 +235,7 @@ async fn the_panel_forms_once_two_lines_have_accepted() {
 #[tokio::test]
 async fn a_member_accepting_after_the_panel_formed_is_told_it_is_complete() {
     let f = fixture().await;
-    f.raise();
+    f.raise().await;
     let invited = f.invitations();
     assert_eq!(invited.len(), 3);
     let muslim = invited.iter().find(|(_, m)| m.line == "Muslim").unwrap();
@@ -270,7 +277,7 @@ async fn a_member_accepting_after_the_panel_formed_is_told_it_is_complete() {
 #[tokio::test]
 async fn a_forged_or_cross_site_answer_changes_nothing() {
     let f = fixture().await;
-    f.raise();
+    f.raise().await;
     let (inv, _) = f.invitations().remove(0);
     let link = f.link(&inv);
     let (status, _) = f

@@ -162,7 +162,7 @@ struct Translator {
 impl Translator {
     async fn run(self, stop: CancellationToken) {
         while !stop.is_cancelled() {
-            let due = self.due().unwrap_or_else(|e| {
+            let due = self.store.read(due).await.unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "reading translation jobs failed");
                 Vec::new()
             });
@@ -184,26 +184,6 @@ impl Translator {
         }
     }
 
-    fn due(&self) -> Result<Vec<(Job, OpedApproved)>, rrm_bus::StoreError> {
-        let now = Utc::now();
-        let mut due = Vec::new();
-        for item in self.store.scan::<()>(PENDING, b"")? {
-            let (key, ()) = item?;
-            if let Some(job) = self.store.get::<Job>(JOBS, &key)?
-                && job.next_attempt_at <= now
-                && let Some(oped) = self
-                    .store
-                    .get::<OpedApproved>(OPEDS, job.oped_id.as_bytes())?
-            {
-                due.push((job, oped));
-                if due.len() >= 64 {
-                    break;
-                }
-            }
-        }
-        Ok(due)
-    }
-
     async fn work(&self, job: Job, oped: OpedApproved) {
         let key = job_key(job.oped_id, &job.language);
         let result = self
@@ -215,7 +195,9 @@ impl Translator {
                 job.language.as_str(),
             )
             .await;
-        let outcome = self.store.transact::<_, HandleError>(|tx| {
+        let recorded = result.clone();
+        let outcome = self.store.transact::<_, HandleError, _>(move |tx| {
+            let result = recorded;
             if tx.get::<()>(PENDING, &key)?.is_none() {
                 return Ok(());
             }
@@ -250,12 +232,9 @@ impl Translator {
             tx.put(JOBS, &key, &current)?;
             Ok(())
         });
-        if let Err(e) = outcome {
+        if let Err(e) = outcome.await {
             tracing::error!(error = %e, "recording a translation failed; it will be retried");
             return;
-        }
-        if let Err(e) = self.store.flush().await {
-            tracing::error!(error = %e, "flushing a translation failed");
         }
         match result {
             Ok(_) => {
@@ -272,6 +251,26 @@ impl Translator {
             }
         }
     }
+}
+
+/// Pending jobs whose next attempt is due, with their op-eds, at most 64. Scans the pending list:
+/// call it from a blocking thread.
+fn due(store: &Store) -> Result<Vec<(Job, OpedApproved)>, rrm_bus::StoreError> {
+    let now = Utc::now();
+    let mut due = Vec::new();
+    for item in store.scan::<()>(PENDING, b"")? {
+        let (key, ()) = item?;
+        if let Some(job) = store.get::<Job>(JOBS, &key)?
+            && job.next_attempt_at <= now
+            && let Some(oped) = store.get::<OpedApproved>(OPEDS, job.oped_id.as_bytes())?
+        {
+            due.push((job, oped));
+            if due.len() >= 64 {
+                break;
+            }
+        }
+    }
+    Ok(due)
 }
 
 /// 1 s, 2 s, 4 s … capped at 2 minutes: a crisis cannot wait longer between tries.

@@ -71,9 +71,14 @@ async fn a_provider_down_at_first_still_yields_every_language_once() {
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), 1 << 20, &[OPEDS, JOBS, PENDING]).unwrap();
+    let store = Store::open(
+        dir.path(),
+        &rrm_bus::StoreOptions::default(),
+        &[OPEDS, JOBS, PENDING],
+    )
+    .unwrap();
     let wake = Arc::new(Notify::new());
-    let dispatch = Dispatch { wake: wake.clone() };
+    let dispatch: Arc<dyn Handler> = Arc::new(Dispatch { wake: wake.clone() });
     let oped = approved();
     let event = Envelope::new(
         &Event::OpedApproved(oped.clone()),

@@ -1,17 +1,22 @@
-//! The consumer: manual acks, sent only after the handler's transaction is committed and flushed;
-//! an idempotent inbox so a redelivery changes nothing; permanent failures (undecodable, unknown
-//! type or version, refused by the handler) rejected without requeue, into the dead-letter queue,
-//! while consuming goes on.
+//! The consumer: manual acks, sent only after the handler's transaction is committed — durably,
+//! as every commit is; an idempotent inbox so a redelivery changes nothing; permanent failures
+//! (undecodable, unknown type or version, refused by the handler) rejected without requeue, into
+//! the dead-letter queue, while consuming goes on.
+//!
+//! Deliveries already waiting are taken together: their transactions are handed to the store in
+//! delivery order (so handlers see events in the order the queue gave them) and share durable
+//! commits, then each is acked or rejected in that order.
 
 use crate::BusError;
-use crate::store::{Store, TransactError, Tx, TxResult};
-use futures_util::StreamExt;
+use crate::store::{Store, StoreError, Tx, TxError, TxResult};
+use futures_util::future::BoxFuture;
+use futures_util::{FutureExt, StreamExt};
 use lapin::Consumer;
 use lapin::message::Delivery;
 use lapin::options::{BasicAckOptions, BasicNackOptions, BasicRejectOptions};
 use rrm_contracts::{Envelope, Event};
 use std::sync::Arc;
-use tracing::{Instrument, debug, error, info_span, warn};
+use tracing::{Instrument, Span, debug, error, info_span, warn};
 
 /// Why a handler did not handle an event.
 #[derive(Debug, thiserror::Error)]
@@ -26,14 +31,15 @@ pub enum HandleError {
 
 /// A service's reaction to the events it consumes.
 ///
-/// `handle` runs inside the same sled transaction that records the event as handled, so its
-/// state changes, the events it emits (`tx.emit`) and the inbox entry commit together. It may run
-/// more than once on a transaction conflict: no side effects outside `tx` (schedule e-mails and
-/// API calls as records that a worker drives).
+/// `handle` runs inside the same transaction that records the event as handled, so its state
+/// changes, the events it emits (`tx.emit`) and the inbox entry commit together. It runs on the
+/// store's writer thread, once: no blocking and no side effects outside `tx` (schedule e-mails
+/// and API calls as records that a worker drives).
 pub trait Handler: Send + Sync + 'static {
-    /// Reads, *before* the transaction, what `handle` needs beyond point lookups through `tx`
-    /// (scanning a tree, say). sled holds a global lock while a transaction runs: reading the
-    /// store any other way from inside `handle` would deadlock.
+    /// Reads, on a blocking thread *before* the transaction, what `handle` needs beyond point
+    /// lookups through `tx` (scanning a directory, say), so the writer never waits on a scan.
+    /// It may run before the transactions of the deliveries just ahead of this one commit: read
+    /// only what events do not change, and check anything else again in `handle` through `tx`.
     fn prepare(&self, _envelope: &Envelope, _event: &Event) -> Result<Prepared, HandleError> {
         Ok(None)
     }
@@ -59,17 +65,39 @@ pub enum Outcome {
     Retried,
 }
 
-/// Handles one message body: decode, handle in a transaction with the inbox, flush.
+/// The most deliveries taken together (bounded anyway by the channel's prefetch).
+const MAX_TOGETHER: usize = 256;
+
+/// One delivery on its way: decided already, or waiting for its transaction's commit.
+enum Started {
+    Done(Outcome),
+    Committing(
+        BoxFuture<'static, Result<Outcome, TxError<HandleError>>>,
+        Span,
+    ),
+}
+
+/// Handles one message body: decode, handle in a transaction with the inbox, wait until durable.
 pub async fn process(
     store: &Store,
-    handler: &dyn Handler,
+    handler: &Arc<dyn Handler>,
     body: &[u8],
 ) -> Result<Outcome, BusError> {
+    let started = start(store, handler, body).await?;
+    finish(started).await
+}
+
+/// Decodes and prepares one delivery and hands its transaction to the store (in call order).
+async fn start(
+    store: &Store,
+    handler: &Arc<dyn Handler>,
+    body: &[u8],
+) -> Result<Started, BusError> {
     let envelope = match Envelope::from_bytes(body) {
         Ok(envelope) => envelope,
         Err(e) => {
             warn!(error = %e, "undecodable message; dead-lettering");
-            return Ok(Outcome::DeadLettered);
+            return Ok(Started::Done(Outcome::DeadLettered));
         }
     };
     let span = info_span!(
@@ -83,52 +111,68 @@ pub async fn process(
             Ok(event) => event,
             Err(e) => {
                 warn!(error = %e, "event this build cannot read; dead-lettering");
-                return Ok(Outcome::DeadLettered);
+                return Ok(Started::Done(Outcome::DeadLettered));
             }
         };
+        // A committed entry is a durable one: a redelivery of it can be acked at once.
         if store.was_handled(envelope.id)? {
-            // Handled before, but perhaps not yet durable (its flush may have failed): make sure
-            // before the ack lets the broker forget it.
-            store.flush().await?;
-            return Ok(Outcome::Duplicate);
+            return Ok(Started::Done(Outcome::Duplicate));
         }
-        let prepared = match handler.prepare(&envelope, &event) {
+        let prepare_handler = handler.clone();
+        let (envelope, event, prepared) = tokio::task::spawn_blocking(move || {
+            let prepared = prepare_handler.prepare(&envelope, &event);
+            (envelope, event, prepared)
+        })
+        .await
+        .map_err(|e| BusError::Store(StoreError::Panicked(e.to_string())))?;
+        let prepared = match prepared {
             Ok(prepared) => prepared,
-            Err(HandleError::Permanent(reason)) => {
-                warn!(%reason, "handler refused the event; dead-lettering");
-                return Ok(Outcome::DeadLettered);
-            }
-            Err(HandleError::Transient(reason)) => {
-                warn!(%reason, "handler failed; the broker will redeliver");
-                return Ok(Outcome::Retried);
-            }
+            Err(e) => return Ok(Started::Done(refused(e))),
         };
-        let result = store.transact(|tx| {
+        let handler = handler.clone();
+        // Queued now, in delivery order; awaited later, so waiting deliveries share commits.
+        let committed = store.queue(move |tx| {
             if !tx.mark_handled(envelope.id)? {
                 return Ok(Outcome::Duplicate);
             }
             handler.handle(tx, &envelope, &event, &prepared)?;
             Ok(Outcome::Handled)
         });
-        match result {
-            Ok(outcome) => {
-                store.flush().await?;
-                debug!(?outcome, "event processed");
-                Ok(outcome)
-            }
-            Err(TransactError::Abort(HandleError::Permanent(reason))) => {
-                warn!(%reason, "handler refused the event; dead-lettering");
-                Ok(Outcome::DeadLettered)
-            }
-            Err(TransactError::Abort(HandleError::Transient(reason))) => {
-                warn!(%reason, "handler failed; the broker will redeliver");
-                Ok(Outcome::Retried)
-            }
-            Err(TransactError::Storage(e)) => Err(BusError::Store(e.into())),
-        }
+        Ok(Started::Committing(committed.boxed(), Span::current()))
     }
     .instrument(span)
     .await
+}
+
+/// Waits for a started delivery's transaction to be durable and says what to tell the broker.
+async fn finish(started: Started) -> Result<Outcome, BusError> {
+    let (committed, span) = match started {
+        Started::Done(outcome) => return Ok(outcome),
+        Started::Committing(committed, span) => (committed, span),
+    };
+    let result = committed.await;
+    let _entered = span.enter();
+    match result {
+        Ok(outcome) => {
+            debug!(?outcome, "event processed");
+            Ok(outcome)
+        }
+        Err(TxError::Abort(e)) => Ok(refused(e)),
+        Err(TxError::Storage(e)) => Err(BusError::Store(e)),
+    }
+}
+
+fn refused(e: HandleError) -> Outcome {
+    match e {
+        HandleError::Permanent(reason) => {
+            warn!(%reason, "handler refused the event; dead-lettering");
+            Outcome::DeadLettered
+        }
+        HandleError::Transient(reason) => {
+            warn!(%reason, "handler failed; the broker will redeliver");
+            Outcome::Retried
+        }
+    }
 }
 
 /// How many times the broker delivered this message before (quorum queues count them).
@@ -154,41 +198,60 @@ pub(crate) async fn run(
     handler: Arc<dyn Handler>,
     mut consumer: Consumer,
 ) -> Result<(), BusError> {
-    while let Some(delivery) = consumer.next().await {
-        let delivery: Delivery = delivery?;
-        let outcome = match process(&store, handler.as_ref(), &delivery.data).await {
-            Ok(outcome) => outcome,
-            Err(e) => {
+    while let Some(first) = consumer.next().await {
+        let mut deliveries: Vec<Delivery> = vec![first?];
+        while deliveries.len() < MAX_TOGETHER {
+            match consumer.next().now_or_never() {
+                Some(Some(delivery)) => deliveries.push(delivery?),
+                Some(None) | None => break,
+            }
+        }
+        let mut started = Vec::with_capacity(deliveries.len());
+        for delivery in &deliveries {
+            started.push(start(&store, &handler, &delivery.data).await);
+        }
+        for (delivery, started) in deliveries.into_iter().zip(started) {
+            let outcome = match started {
+                Ok(started) => finish(started).await,
+                Err(e) => Err(e),
+            };
+            let outcome = outcome.unwrap_or_else(|e| {
                 // Our own storage failed: let the broker redeliver rather than lose the event.
                 error!(error = %e, "could not record an event; requeueing it");
                 Outcome::Retried
-            }
-        };
-        metrics::counter!("rrm_events_consumed_total", "outcome" => format!("{outcome:?}"))
-            .increment(1);
-        match outcome {
-            Outcome::Handled | Outcome::Duplicate => {
-                delivery.ack(BasicAckOptions::default()).await?;
-            }
-            Outcome::DeadLettered => {
-                delivery
-                    .reject(BasicRejectOptions { requeue: false })
-                    .await?;
-            }
-            Outcome::Retried => {
-                // Each try counts against the queue's delivery limit: space them out, so a
-                // passing fault (a full disk being cleared) does not dead-letter a good event.
-                tokio::time::sleep(retry_delay(delivery_count(&delivery))).await;
-                delivery
-                    .nack(BasicNackOptions {
-                        requeue: true,
-                        ..Default::default()
-                    })
-                    .await?;
-            }
+            });
+            settle(delivery, outcome).await?;
         }
     }
     Err(BusError::Protocol("consumer stream ended".into()))
+}
+
+/// Tells the broker what became of a delivery.
+async fn settle(delivery: Delivery, outcome: Outcome) -> Result<(), BusError> {
+    metrics::counter!("rrm_events_consumed_total", "outcome" => format!("{outcome:?}"))
+        .increment(1);
+    match outcome {
+        Outcome::Handled | Outcome::Duplicate => {
+            delivery.ack(BasicAckOptions::default()).await?;
+        }
+        Outcome::DeadLettered => {
+            delivery
+                .reject(BasicRejectOptions { requeue: false })
+                .await?;
+        }
+        Outcome::Retried => {
+            // Each try counts against the queue's delivery limit: space them out, so a
+            // passing fault (a full disk being cleared) does not dead-letter a good event.
+            tokio::time::sleep(retry_delay(delivery_count(&delivery))).await;
+            delivery
+                .nack(BasicNackOptions {
+                    requeue: true,
+                    ..Default::default()
+                })
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! rrm's RabbitMQ bus.
 //!
 //! # Layout
-//! - [`store`]: the service's sled database with the transactional **outbox** and idempotent
-//!   **inbox** built in — the only way a service writes state.
+//! - [`store`]: the service's database (redb) with the transactional **outbox** and idempotent
+//!   **inbox** built in — the only way a service writes state: one writer thread, group commit.
 //! - [`topology`]: exchanges and the service's quorum queue with delivery limit and
 //!   at-least-once dead-lettering, declared at every connection.
 //! - [`relay`]: publishes the outbox with publisher confirms and `mandatory`.
@@ -21,8 +21,7 @@ pub mod store;
 pub mod topology;
 
 pub use consumer::{HandleError, Handler, Outcome, Prepared};
-pub use sled::transaction::{ConflictableTransactionError, UnabortableTransactionError};
-pub use store::{Store, StoreError, TransactError, Tx, TxResult, abort};
+pub use store::{Store, StoreError, StoreOptions, Tx, TxError, TxResult, abort};
 pub use topology::Topology;
 
 use backon::BackoffBuilder;

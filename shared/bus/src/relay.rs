@@ -1,5 +1,5 @@
-//! The outbox relay: publishes committed and flushed events with publisher confirms, in emission
-//! order, and removes an entry only after the broker confirmed it *and* routed it (`mandatory`, so
+//! The outbox relay: publishes committed events — durable, since every commit is — with publisher
+//! confirms, in emission order, and removes an entry only after the broker confirmed it *and* routed it (`mandatory`, so
 //! an event no queue is bound to comes back instead of vanishing). Whatever is unconfirmed when
 //! the channel dies stays in the outbox and is published again on the next connection; consumers
 //! deduplicate.
@@ -38,14 +38,11 @@ enum BatchOutcome {
 }
 
 async fn publish_batch(store: &Store, channel: &Channel) -> Result<BatchOutcome, BusError> {
-    let batch = store.outbox_batch(BATCH)?;
+    // Read from a committed snapshot: only what a crash can no longer take back is announced.
+    let batch = store.read(|s| s.outbox_batch(BATCH)).await?;
     if batch.is_empty() {
         return Ok(BatchOutcome::Empty);
     }
-    // The relay is woken at commit, before the writer's own flush: publishing an event whose
-    // state a crash could still lose would announce something that never happened (an approval
-    // whose signature is gone, say). Flushing here first also groups the writers' commits.
-    store.flush().await?;
     let mut pending = Vec::with_capacity(batch.len());
     for (key, envelope) in batch {
         let mut properties = BasicProperties::default()
@@ -72,10 +69,11 @@ async fn publish_batch(store: &Store, channel: &Channel) -> Result<BatchOutcome,
         pending.push((key, envelope, confirm));
     }
     let mut outcome = BatchOutcome::AllConfirmed;
+    let mut confirmed = Vec::with_capacity(pending.len());
     for (key, envelope, confirm) in pending {
         match confirm.await? {
             Confirmation::Ack(None) => {
-                store.outbox_remove(&key)?;
+                confirmed.push(key);
                 metrics::counter!("rrm_events_published_total", "type" => envelope.event_type.clone()).increment(1);
             }
             Confirmation::Ack(Some(returned)) => {
@@ -98,5 +96,8 @@ async fn publish_batch(store: &Store, channel: &Channel) -> Result<BatchOutcome,
             }
         }
     }
+    // One transaction for the whole batch. Lost in a crash, these entries are published again
+    // and the consumers' inboxes drop the copies.
+    store.outbox_remove(confirmed).await?;
     Ok(outcome)
 }

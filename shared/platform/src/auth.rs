@@ -12,7 +12,6 @@ use rrm_bus::{Store, Tx};
 use rrm_contracts::Event;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sled::transaction::UnabortableTransactionError;
 use uuid::Uuid;
 
 /// The tree every service keeps coordinator credentials in.
@@ -43,7 +42,7 @@ pub fn token_hash(token: &str) -> String {
 
 /// Applies a credential event to the service's `coordinators` tree. Other events are ignored.
 /// Returns whether the event was a credential event.
-pub fn apply(tx: &Tx<'_>, event: &Event) -> Result<bool, UnabortableTransactionError> {
+pub fn apply(tx: &Tx<'_>, event: &Event) -> Result<bool, rrm_bus::StoreError> {
     match event {
         Event::CoordinatorTokenIssued(issued) => {
             let id_key = format!("{BY_ID}{}", issued.token_id);
@@ -134,7 +133,7 @@ mod tests {
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path(), 1 << 20, &[TREE]).unwrap();
+        let store = Store::open(dir.path(), &rrm_bus::StoreOptions::default(), &[TREE]).unwrap();
         (dir, store)
     }
 
@@ -157,7 +156,7 @@ mod tests {
             expires_at: None,
         });
         store
-            .transact::<_, std::convert::Infallible>(|tx| Ok(apply(tx, &event)?))
+            .transact_blocking::<_, std::convert::Infallible, _>(move |tx| Ok(apply(tx, &event)?))
             .unwrap();
         token_id
     }
@@ -192,7 +191,7 @@ mod tests {
         );
         let revoke = Event::CoordinatorTokenRevoked(CoordinatorTokenRevoked { token_id: id });
         store
-            .transact::<_, std::convert::Infallible>(|tx| Ok(apply(tx, &revoke)?))
+            .transact_blocking::<_, std::convert::Infallible, _>(move |tx| Ok(apply(tx, &revoke)?))
             .unwrap();
         assert_eq!(
             authenticate(&store, &bearer("s3cret-token"), "alerts:write")
@@ -208,7 +207,7 @@ mod tests {
         let token_id = Uuid::now_v7();
         let revoke = Event::CoordinatorTokenRevoked(CoordinatorTokenRevoked { token_id });
         store
-            .transact::<_, std::convert::Infallible>(|tx| Ok(apply(tx, &revoke)?))
+            .transact_blocking::<_, std::convert::Infallible, _>(move |tx| Ok(apply(tx, &revoke)?))
             .unwrap();
         let issued = Event::CoordinatorTokenIssued(CoordinatorTokenIssued {
             token_id,
@@ -218,7 +217,7 @@ mod tests {
             expires_at: None,
         });
         store
-            .transact::<_, std::convert::Infallible>(|tx| Ok(apply(tx, &issued)?))
+            .transact_blocking::<_, std::convert::Infallible, _>(move |tx| Ok(apply(tx, &issued)?))
             .unwrap();
         assert_eq!(
             authenticate(&store, &bearer("late"), "alerts:write")

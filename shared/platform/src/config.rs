@@ -59,10 +59,23 @@ pub struct LinkSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct StorageSettings {
-    /// Each service keeps its sled database in `<data_dir>/<service>`.
+    /// Each service keeps its database in `<data_dir>/<service>/store.redb`.
     pub data_dir: PathBuf,
-    /// sled's page cache per service, in MiB (sled's own default is 1 GiB).
+    /// The store's page cache per service, in MiB.
     pub cache_mb: u64,
+    /// The most transactions one durable commit (one `fsync`) takes. Every commit is durable;
+    /// this only bounds how many waiting transactions share one.
+    pub group_commit_max: usize,
+}
+
+impl StorageSettings {
+    pub fn store_options(&self) -> rrm_bus::StoreOptions {
+        rrm_bus::StoreOptions {
+            cache_bytes: usize::try_from(self.cache_mb.saturating_mul(1024 * 1024))
+                .unwrap_or(usize::MAX),
+            group_commit_max: self.group_commit_max,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

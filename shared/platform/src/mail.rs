@@ -1,12 +1,13 @@
 //! Outgoing e-mail, durable and at-most-once-in-practice.
 //!
 //! A service never talks SMTP from a request or an event handler. It *enqueues* a mail inside the
-//! same sled transaction as the state change that calls for it ([`enqueue`]), keyed by an
+//! same transaction as the state change that calls for it ([`enqueue`]), keyed by an
 //! idempotency key (`distribution:<oped>:<lang>:<editor>` …): enqueueing the same key twice is a
 //! no-op, so a redelivered event can never mail anyone twice.
 //!
-//! A [`MailWorker`] drives the queue: it records a mail as *sending* (and flushes) before the SMTP
-//! transaction and as *sent* after it. A crash in between resends it after restart with the same
+//! A [`MailWorker`] drives the queue in rounds of at most [`CONCURRENCY`] mails: it records the
+//! round's mails as *sending* in one durable commit before their SMTP transactions, and their
+//! outcomes (*sent*, *failed*, or *queued* again for later) in one commit after them. A crash in between resends it after restart with the same
 //! `Message-ID`, the one duplicate SMTP itself cannot rule out (RFC 1047). Transient failures
 //! (server down, 4xx, a pooled connection the server dropped) are retried with exponential backoff;
 //! permanent ones (5xx for that recipient) are recorded as failed. The service's [`MailHook`] sees
@@ -16,7 +17,6 @@
 use crate::config::SmtpSettings;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use futures_util::StreamExt;
 use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::PoolConfig;
@@ -27,7 +27,6 @@ use rrm_contracts::{EmailAddress, LanguageCode};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sled::transaction::UnabortableTransactionError;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -93,7 +92,7 @@ pub fn enqueue(
     tx: &Tx<'_>,
     mail: NewMail,
     message_domain: &str,
-) -> Result<bool, UnabortableTransactionError> {
+) -> Result<bool, rrm_bus::StoreError> {
     if tx.get::<OutgoingMail>(TREE, &mail.key)?.is_some() {
         return Ok(false);
     }
@@ -122,7 +121,8 @@ pub fn message_id_for(key: &str, domain: &str) -> String {
 }
 
 /// What a service does when one of its mails is sent or given up. Runs inside the transaction
-/// recording that outcome; it may run more than once on conflict (no side effects outside `tx`).
+/// recording that outcome, on the store's writer thread (no blocking, no side effects outside
+/// `tx`).
 pub trait MailHook: Send + Sync + 'static {
     fn on_sent(&self, _tx: &Tx<'_>, _mail: &OutgoingMail) -> TxResult<(), HandleError> {
         Ok(())
@@ -275,7 +275,7 @@ impl MailWorker {
 
     pub async fn run(self, shutdown: CancellationToken) {
         while !shutdown.is_cancelled() {
-            let due = match self.due() {
+            let due = match self.store.read(|s| due(s, Utc::now(), BATCH)).await {
                 Ok(due) => due,
                 Err(e) => {
                     warn!(error = %e, "reading the mail queue failed");
@@ -290,143 +290,175 @@ impl MailWorker {
                 }
                 continue;
             }
-            // In-flight SMTP transactions finish before shutdown; new ones do not start.
-            futures_util::stream::iter(due)
-                .take_while(|_| std::future::ready(!shutdown.is_cancelled()))
-                .for_each_concurrent(CONCURRENCY, |mail| self.deliver(mail))
-                .await;
-        }
-    }
-
-    /// Pending mails whose next attempt is due, oldest first.
-    fn due(&self) -> Result<Vec<OutgoingMail>, rrm_bus::StoreError> {
-        let now = Utc::now();
-        let mut due = Vec::new();
-        for item in self.store.scan::<()>(PENDING, b"")? {
-            let (key, ()) = item?;
-            if let Some(mail) = self.store.get::<OutgoingMail>(TREE, &key)?
-                && mail.next_attempt_at <= now
-            {
-                due.push(mail);
-                if due.len() == BATCH {
-                    break;
+            // One round at a time: its attempts in one commit, then its SMTP transactions
+            // together, then its outcomes in one commit. In-flight SMTP transactions finish
+            // before shutdown; new rounds do not start.
+            for round in due.chunks(CONCURRENCY) {
+                if shutdown.is_cancelled() {
+                    return;
+                }
+                if let Err(e) = self.round(round).await {
+                    warn!(error = %e, "recording mail attempts or outcomes failed; they will be retried");
                 }
             }
         }
-        Ok(due)
     }
 
-    async fn deliver(&self, mail: OutgoingMail) {
+    /// Sends one round of mails (at most [`CONCURRENCY`]).
+    async fn round(&self, mails: &[OutgoingMail]) -> anyhow::Result<()> {
+        // Durable before talking SMTP: after a crash, a mail is sent again with the same
+        // Message-ID rather than silently lost.
+        let keys: Vec<String> = mails.iter().map(|m| m.mail.key.clone()).collect();
+        let sending = record_attempts(&self.store, keys).await?;
+        let outcomes =
+            futures_util::future::join_all(sending.into_iter().map(|mail| self.deliver(mail)))
+                .await;
+        record_outcomes(&self.store, self.hook.clone(), outcomes).await
+    }
+
+    async fn deliver(&self, mail: OutgoingMail) -> (String, Attempt) {
         let span = info_span!(
             "mail",
             correlation_id = %mail.mail.correlation_id.map(|c| c.to_string()).unwrap_or_default(),
             message_id = %mail.message_id,
         );
-        async {
-            if let Err(e) = self.attempt(mail).await {
-                warn!(error = %e, "recording a mail's outcome failed; it will be retried");
+        let attempt = async {
+            let result = match build_message(&self.from, &mail) {
+                Ok(message) => self.transport.send(message).await.map(|_| ()).map_err(|e| {
+                    let permanent = e.is_permanent();
+                    (e.to_string(), permanent)
+                }),
+                Err(e) => Err((format!("cannot build the message: {e:#}"), true)),
+            };
+            match result {
+                Ok(()) => {
+                    metrics::counter!("rrm_mail_sent_total").increment(1);
+                    info!(attempt = mail.attempts, "mail accepted by the SMTP server");
+                    Attempt::Sent
+                }
+                Err((error, permanent)) if permanent || mail.attempts >= MAX_ATTEMPTS => {
+                    metrics::counter!("rrm_mail_failed_total").increment(1);
+                    warn!(%error, attempt = mail.attempts, "mail given up");
+                    Attempt::Failed(error)
+                }
+                Err((error, _)) => {
+                    metrics::counter!("rrm_mail_retried_total").increment(1);
+                    let delay = retry_delay(mail.attempts);
+                    warn!(%error, attempt = mail.attempts, retry_in_ms = delay.num_milliseconds(), "mail not accepted; will retry");
+                    Attempt::Retry(error, delay)
+                }
             }
         }
         .instrument(span)
         .await;
+        (mail.mail.key, attempt)
     }
+}
 
-    async fn attempt(&self, mail: OutgoingMail) -> anyhow::Result<()> {
-        let key = mail.mail.key.clone();
-        // Record the attempt durably before talking SMTP: after a crash, it is sent again with the
-        // same Message-ID rather than silently lost.
-        let sending = self.update(&key, |m| {
-            m.state = MailState::Sending;
-            m.attempts += 1;
-        })?;
-        let Some(mail) = sending else { return Ok(()) };
-        self.store.flush().await?;
+/// What one SMTP transaction came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Attempt {
+    /// The server accepted the mail.
+    Sent,
+    /// Given up: refused for good, or too many attempts. The error says why.
+    Failed(String),
+    /// Not accepted for now: try again after the delay.
+    Retry(String, chrono::Duration),
+}
 
-        let result = match build_message(&self.from, &mail) {
-            Ok(message) => self.transport.send(message).await.map(|_| ()).map_err(|e| {
-                let permanent = e.is_permanent();
-                (e.to_string(), permanent)
-            }),
-            Err(e) => Err((format!("cannot build the message: {e:#}"), true)),
-        };
-        let now = Utc::now();
-        let hook = &self.hook;
-        let outcome = match result {
-            Ok(()) => {
-                metrics::counter!("rrm_mail_sent_total").increment(1);
-                info!(attempt = mail.attempts, "mail accepted by the SMTP server");
-                self.finish(&key, |tx, m| {
-                    m.state = MailState::Sent;
-                    m.sent_at = Some(now);
-                    m.last_error = None;
-                    hook.on_sent(tx, m)
-                })
+/// Pending mails whose next attempt is due at `now`, oldest first, at most `limit`. Scans the
+/// pending list: call it from a blocking thread.
+pub fn due(
+    store: &Store,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<Vec<OutgoingMail>, rrm_bus::StoreError> {
+    let mut due = Vec::new();
+    for item in store.scan::<()>(PENDING, b"")? {
+        let (key, ()) = item?;
+        if let Some(mail) = store.get::<OutgoingMail>(TREE, &key)?
+            && mail.next_attempt_at <= now
+        {
+            due.push(mail);
+            if due.len() == limit {
+                break;
             }
-            Err((error, permanent)) if permanent || mail.attempts >= MAX_ATTEMPTS => {
-                metrics::counter!("rrm_mail_failed_total").increment(1);
-                warn!(%error, attempt = mail.attempts, "mail given up");
-                self.finish(&key, |tx, m| {
-                    m.state = MailState::Failed;
-                    m.last_error = Some(error.clone());
-                    hook.on_failed(tx, m)
-                })
-            }
-            Err((error, _)) => {
-                metrics::counter!("rrm_mail_retried_total").increment(1);
-                let delay = retry_delay(mail.attempts);
-                warn!(%error, attempt = mail.attempts, retry_in_ms = delay.num_milliseconds(), "mail not accepted; will retry");
-                self.update(&key, |m| {
-                    m.state = MailState::Queued;
-                    m.last_error = Some(error.clone());
-                    m.next_attempt_at = now + delay;
-                })
-                .map(|_| ())
-            }
-        };
-        outcome?;
-        self.store.flush().await?;
-        Ok(())
+        }
     }
+    Ok(due)
+}
 
-    /// Changes a pending mail's record; `None` if it is no longer pending.
-    fn update(
-        &self,
-        key: &str,
-        change: impl Fn(&mut OutgoingMail),
-    ) -> anyhow::Result<Option<OutgoingMail>> {
-        self.store
-            .transact::<_, HandleError>(|tx| {
+/// Records an attempt on each of the mails with these keys — state `sending`, one attempt more —
+/// in **one** commit, and returns those still pending (a mail finished meanwhile is left out).
+pub async fn record_attempts(
+    store: &Store,
+    keys: Vec<String>,
+) -> anyhow::Result<Vec<OutgoingMail>> {
+    store
+        .transact::<_, HandleError, _>(move |tx| {
+            let mut sending = Vec::with_capacity(keys.len());
+            for key in &keys {
                 if tx.get::<()>(PENDING, key)?.is_none() {
-                    return Ok(None);
+                    continue;
                 }
                 let Some(mut mail) = tx.get::<OutgoingMail>(TREE, key)? else {
-                    return Ok(None);
+                    continue;
                 };
-                change(&mut mail);
+                mail.state = MailState::Sending;
+                mail.attempts += 1;
                 tx.put(TREE, key, &mail)?;
-                Ok(Some(mail))
-            })
-            .map_err(|e| anyhow::anyhow!("{e}"))
-    }
+                sending.push(mail);
+            }
+            Ok(sending)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
 
-    /// Records a final outcome, takes the mail off the pending list and runs the hook, atomically.
-    fn finish(
-        &self,
-        key: &str,
-        change: impl Fn(&Tx<'_>, &mut OutgoingMail) -> TxResult<(), HandleError>,
-    ) -> anyhow::Result<()> {
-        self.store
-            .transact::<_, HandleError>(|tx| {
+/// Records the outcomes of a round of attempts in **one** commit, with the service's hook for
+/// each final one (so "the last mail is sent → emit an event" commits with that mail's state).
+pub async fn record_outcomes(
+    store: &Store,
+    hook: Arc<dyn MailHook>,
+    outcomes: Vec<(String, Attempt)>,
+) -> anyhow::Result<()> {
+    let now = Utc::now();
+    store
+        .transact::<_, HandleError, _>(move |tx| {
+            for (key, attempt) in &outcomes {
+                if tx.get::<()>(PENDING, key)?.is_none() {
+                    continue;
+                }
                 let Some(mut mail) = tx.get::<OutgoingMail>(TREE, key)? else {
-                    return Ok(());
+                    continue;
                 };
-                change(tx, &mut mail)?;
+                match attempt {
+                    Attempt::Sent => {
+                        mail.state = MailState::Sent;
+                        mail.sent_at = Some(now);
+                        mail.last_error = None;
+                        hook.on_sent(tx, &mail)?;
+                    }
+                    Attempt::Failed(error) => {
+                        mail.state = MailState::Failed;
+                        mail.last_error = Some(error.clone());
+                        hook.on_failed(tx, &mail)?;
+                    }
+                    Attempt::Retry(error, delay) => {
+                        mail.state = MailState::Queued;
+                        mail.last_error = Some(error.clone());
+                        mail.next_attempt_at = now + *delay;
+                    }
+                }
                 tx.put(TREE, key, &mail)?;
-                tx.remove(PENDING, key)?;
-                Ok(())
-            })
-            .map_err(|e| anyhow::anyhow!("{e}"))
-    }
+                if mail.state != MailState::Queued {
+                    tx.remove(PENDING, key)?;
+                }
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// 1 s, 2 s, 4 s … capped at 5 minutes.
@@ -456,20 +488,93 @@ mod tests {
     #[test]
     fn a_key_is_queued_once() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path(), 1 << 20, &TREES).unwrap();
+        let store = Store::open(dir.path(), &rrm_bus::StoreOptions::default(), &TREES).unwrap();
         let first = store
-            .transact::<_, std::convert::Infallible>(|tx| {
+            .transact_blocking::<_, std::convert::Infallible, _>(|tx| {
                 Ok(enqueue(tx, new_mail("k1"), "rrm.test")?)
             })
             .unwrap();
         let second = store
-            .transact::<_, std::convert::Infallible>(|tx| {
+            .transact_blocking::<_, std::convert::Infallible, _>(|tx| {
                 Ok(enqueue(tx, new_mail("k1"), "rrm.test")?)
             })
             .unwrap();
         assert!(first);
         assert!(!second);
         assert_eq!(store.count(PENDING).unwrap(), 1);
+    }
+
+    /// Counts what the hook saw, inside the outcome's transaction.
+    struct Counting(std::sync::atomic::AtomicUsize);
+    impl MailHook for Counting {
+        fn on_sent(&self, _tx: &Tx<'_>, _mail: &OutgoingMail) -> TxResult<(), HandleError> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_round_records_its_attempts_and_its_outcomes_in_one_commit_each() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &rrm_bus::StoreOptions::default(), &TREES).unwrap();
+        store
+            .transact::<_, std::convert::Infallible, _>(|tx| {
+                for key in ["sent", "refused", "later"] {
+                    enqueue(tx, new_mail(key), "rrm.test")?;
+                }
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let keys: Vec<String> = ["sent", "refused", "later", "unknown"]
+            .map(String::from)
+            .to_vec();
+
+        let commits = store.commits();
+        let sending = record_attempts(&store, keys).await.unwrap();
+        let hook = Arc::new(Counting(Default::default()));
+        record_outcomes(
+            &store,
+            hook.clone(),
+            vec![
+                ("sent".into(), Attempt::Sent),
+                ("refused".into(), Attempt::Failed("550 no such user".into())),
+                (
+                    "later".into(),
+                    Attempt::Retry("421 busy".into(), chrono::Duration::seconds(60)),
+                ),
+            ],
+        )
+        .await
+        .unwrap();
+
+        assert_eq!(store.commits() - commits, 2, "one commit per batch");
+        assert_eq!(sending.len(), 3, "unknown keys are skipped");
+        assert!(
+            sending
+                .iter()
+                .all(|m| m.state == MailState::Sending && m.attempts == 1)
+        );
+        let state = |key: &str| store.get::<OutgoingMail>(TREE, key).unwrap().unwrap();
+        assert_eq!(state("sent").state, MailState::Sent);
+        assert_eq!(state("refused").state, MailState::Failed);
+        assert_eq!(state("later").state, MailState::Queued);
+        assert_eq!(hook.0.load(std::sync::atomic::Ordering::Relaxed), 1);
+        assert_eq!(
+            store.count(PENDING).unwrap(),
+            1,
+            "only the retried mail is pending"
+        );
+        assert!(
+            due(&store, Utc::now(), 10).unwrap().is_empty(),
+            "the retry is not due before its delay"
+        );
+        assert_eq!(
+            due(&store, Utc::now() + chrono::Duration::seconds(61), 10)
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The life of one service process: open its store, connect its bus, serve HTTP, drive its
 //! workers, and stop cleanly on SIGTERM or Ctrl-C (in-flight requests and SMTP transactions
-//! finish, the store is flushed).
+//! finish; every answered write is already on disk).
 
 use crate::auth;
 use crate::config::{CommonSettings, Endpoint};
@@ -48,8 +48,7 @@ impl Service {
         all.push(auth::TREE);
         all.extend(crate::mail::TREES);
         let path = settings.storage.data_dir.join(name);
-        std::fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
-        let store = Store::open(&path, settings.storage.cache_mb * 1024 * 1024, &all)
+        let store = Store::open(&path, &settings.storage.store_options(), &all)
             .with_context(|| format!("opening the store at {}", path.display()))?;
         let links = LinkSigner::new(
             settings.links.secret.clone(),
@@ -134,12 +133,14 @@ impl Service {
         for worker in workers {
             tasks.spawn(worker(stop.clone()));
         }
-        let store = self.store.clone();
         let ready = self.ready.clone();
+        let ready_store = self.store.clone();
         let outbox_store = self.store.clone();
         let ops = http::ops_router(
             move || {
-                if ready.is_ready() {
+                if !ready_store.is_healthy() {
+                    Err("the store cannot commit".into())
+                } else if ready.is_ready() {
                     Ok(())
                 } else {
                     Err("not connected to the broker".into())
@@ -156,8 +157,8 @@ impl Service {
             http::with_limits(app.merge(ops)).layer(axum::middleware::from_fn(trace_request));
         let served = http::serve(listener, router, stop.clone()).await;
         stop.cancel();
+        // Every commit was durable when it was answered: nothing is left to flush.
         while tasks.join_next().await.is_some() {}
-        store.flush().await.context("flushing the store")?;
         info!(service = self.name, "stopped");
         served.context("HTTP server")
     }
