@@ -69,7 +69,9 @@ pub enum StoreError {
          (locally: ./deploy/local/run.sh --reset) and start again"
     )]
     OldFormat { path: PathBuf },
-    #[error("the store's writer has stopped; restart the service")]
+    /// The writer dropped the transaction unanswered: it could not begin an engine transaction
+    /// (the log says why) or it has stopped.
+    #[error("the store could not run the transaction (see the service's log)")]
     WriterStopped,
     #[error("a transaction panicked: {0}")]
     Panicked(String),
@@ -436,8 +438,18 @@ struct Writer {
     commits: Arc<AtomicU64>,
 }
 
+/// Marks the store unhealthy when the writer thread ends, however it ends (a panic included).
+struct Stopped(Arc<AtomicBool>);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Relaxed);
+    }
+}
+
 impl Writer {
     fn run(mut self) {
+        let _stopped = Stopped(self.alive.clone());
         // Ends when every `Store` clone is gone and the queue is drained.
         while let Ok(first) = self.jobs.recv() {
             let mut jobs = vec![first];
@@ -449,7 +461,6 @@ impl Writer {
             }
             self.commit_group(jobs);
         }
-        self.alive.store(false, Ordering::Relaxed);
     }
 
     fn commit_group(&mut self, jobs: Vec<Job>) {
