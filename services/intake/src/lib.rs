@@ -211,7 +211,12 @@ async fn raise_alert(
     } else {
         StatusCode::CREATED
     };
-    let timeline = timeline(&app, stored.alert_id).await?;
+    // A new alert's events have not been published yet: only a duplicate has a timeline to read.
+    let timeline = if duplicate {
+        timeline(&app, stored.alert_id).await?
+    } else {
+        Vec::new()
+    };
     let view = AlertView {
         alert: &stored,
         duplicate,

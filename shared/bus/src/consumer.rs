@@ -16,7 +16,7 @@ use lapin::message::Delivery;
 use lapin::options::{BasicAckOptions, BasicNackOptions, BasicRejectOptions};
 use rrm_contracts::{Envelope, Event};
 use std::sync::Arc;
-use tracing::{Instrument, Span, debug, error, info_span, warn};
+use tracing::{Span, debug, error, info_span, warn};
 
 /// Why a handler did not handle an event.
 #[derive(Debug, thiserror::Error)]
@@ -77,27 +77,97 @@ enum Started {
     ),
 }
 
+/// A decoded delivery that still has to be handled.
+struct Decoded {
+    envelope: Envelope,
+    event: Event,
+    span: Span,
+}
+
 /// Handles one message body: decode, handle in a transaction with the inbox, wait until durable.
 pub async fn process(
     store: &Store,
     handler: &Arc<dyn Handler>,
     body: &[u8],
 ) -> Result<Outcome, BusError> {
-    let started = start(store, handler, body).await?;
-    finish(started).await
+    let mut started = start_all(store, handler, &[body]).await?;
+    match started.pop() {
+        Some(started) => finish(started).await,
+        None => Err(BusError::Protocol("nothing was started".into())),
+    }
 }
 
-/// Decodes and prepares one delivery and hands its transaction to the store (in call order).
-async fn start(
+/// Decodes a run of deliveries, prepares those not handled yet (together, on one blocking
+/// thread) and hands their transactions to the store in delivery order.
+async fn start_all(
     store: &Store,
     handler: &Arc<dyn Handler>,
-    body: &[u8],
-) -> Result<Started, BusError> {
+    bodies: &[&[u8]],
+) -> Result<Vec<Started>, BusError> {
+    let mut started: Vec<Option<Started>> = Vec::with_capacity(bodies.len());
+    let mut to_prepare = Vec::new();
+    for (position, body) in bodies.iter().enumerate() {
+        match decode(store, body)? {
+            Ok(decoded) => {
+                started.push(None);
+                to_prepare.push((position, decoded));
+            }
+            Err(outcome) => started.push(Some(Started::Done(outcome))),
+        }
+    }
+    if !to_prepare.is_empty() {
+        let preparing = handler.clone();
+        let prepared = tokio::task::spawn_blocking(move || {
+            to_prepare
+                .into_iter()
+                .map(|(position, decoded)| {
+                    let prepared = decoded
+                        .span
+                        .in_scope(|| preparing.prepare(&decoded.envelope, &decoded.event));
+                    (position, decoded, prepared)
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| BusError::Store(StoreError::Panicked(e.to_string())))?;
+        for (position, decoded, prepared) in prepared {
+            let Decoded {
+                envelope,
+                event,
+                span,
+            } = decoded;
+            let prepared = match prepared {
+                Ok(prepared) => prepared,
+                Err(e) => {
+                    started[position] = Some(Started::Done(span.in_scope(|| refused(e))));
+                    continue;
+                }
+            };
+            let handler = handler.clone();
+            // Queued now, in delivery order; awaited later, so the run shares commits.
+            let committed = store.queue(move |tx| {
+                if !tx.mark_handled(envelope.id)? {
+                    return Ok(Outcome::Duplicate);
+                }
+                handler.handle(tx, &envelope, &event, &prepared)?;
+                Ok(Outcome::Handled)
+            });
+            started[position] = Some(Started::Committing(committed.boxed(), span));
+        }
+    }
+    Ok(started
+        .into_iter()
+        .map(|s| s.unwrap_or(Started::Done(Outcome::Retried)))
+        .collect())
+}
+
+/// Decodes one delivery, or says at once what becomes of it.
+fn decode(store: &Store, body: &[u8]) -> Result<Result<Decoded, Outcome>, BusError> {
     let envelope = match Envelope::from_bytes(body) {
         Ok(envelope) => envelope,
         Err(e) => {
             warn!(error = %e, "undecodable message; dead-lettering");
-            return Ok(Started::Done(Outcome::DeadLettered));
+            return Ok(Err(Outcome::DeadLettered));
         }
     };
     let span = info_span!(
@@ -106,42 +176,24 @@ async fn start(
         event_type = %envelope.event_type,
         correlation_id = %envelope.correlation_id.map(|c| c.to_string()).unwrap_or_default(),
     );
-    async {
-        let event = match envelope.decode() {
-            Ok(event) => event,
-            Err(e) => {
-                warn!(error = %e, "event this build cannot read; dead-lettering");
-                return Ok(Started::Done(Outcome::DeadLettered));
-            }
-        };
-        // A committed entry is a durable one: a redelivery of it can be acked at once.
-        if store.was_handled(envelope.id)? {
-            return Ok(Started::Done(Outcome::Duplicate));
+    let entered = span.enter();
+    let event = match envelope.decode() {
+        Ok(event) => event,
+        Err(e) => {
+            warn!(error = %e, "event this build cannot read; dead-lettering");
+            return Ok(Err(Outcome::DeadLettered));
         }
-        let prepare_handler = handler.clone();
-        let (envelope, event, prepared) = tokio::task::spawn_blocking(move || {
-            let prepared = prepare_handler.prepare(&envelope, &event);
-            (envelope, event, prepared)
-        })
-        .await
-        .map_err(|e| BusError::Store(StoreError::Panicked(e.to_string())))?;
-        let prepared = match prepared {
-            Ok(prepared) => prepared,
-            Err(e) => return Ok(Started::Done(refused(e))),
-        };
-        let handler = handler.clone();
-        // Queued now, in delivery order; awaited later, so waiting deliveries share commits.
-        let committed = store.queue(move |tx| {
-            if !tx.mark_handled(envelope.id)? {
-                return Ok(Outcome::Duplicate);
-            }
-            handler.handle(tx, &envelope, &event, &prepared)?;
-            Ok(Outcome::Handled)
-        });
-        Ok(Started::Committing(committed.boxed(), Span::current()))
+    };
+    // A committed entry is a durable one: a redelivery of it can be acked at once.
+    if store.was_handled(envelope.id)? {
+        return Ok(Err(Outcome::Duplicate));
     }
-    .instrument(span)
-    .await
+    drop(entered);
+    Ok(Ok(Decoded {
+        envelope,
+        event,
+        span,
+    }))
 }
 
 /// Waits for a started delivery's transaction to be durable and says what to tell the broker.
@@ -206,30 +258,52 @@ pub(crate) async fn run(
                 Some(None) | None => break,
             }
         }
-        let mut started = Vec::with_capacity(deliveries.len());
-        for delivery in &deliveries {
-            started.push(start(&store, &handler, &delivery.data).await);
-        }
-        for (delivery, started) in deliveries.into_iter().zip(started) {
-            let outcome = match started {
-                Ok(started) => finish(started).await,
-                Err(e) => Err(e),
-            };
-            let outcome = outcome.unwrap_or_else(|e| {
+        let bodies: Vec<&[u8]> = deliveries.iter().map(|d| d.data.as_slice()).collect();
+        let started = match start_all(&store, &handler, &bodies).await {
+            Ok(started) => started,
+            Err(e) => {
+                error!(error = %e, "could not record events; requeueing them");
+                deliveries
+                    .iter()
+                    .map(|_| Started::Done(Outcome::Retried))
+                    .collect()
+            }
+        };
+        let mut outcomes = Vec::with_capacity(started.len());
+        for started in started {
+            outcomes.push(finish(started).await.unwrap_or_else(|e| {
                 // Our own storage failed: let the broker redeliver rather than lose the event.
                 error!(error = %e, "could not record an event; requeueing it");
                 Outcome::Retried
-            });
+            }));
+        }
+        let all_acked = outcomes
+            .iter()
+            .all(|o| matches!(o, Outcome::Handled | Outcome::Duplicate));
+        if all_acked && let Some(last) = deliveries.last() {
+            // Every delivery of the run is durable: one ack covers them all (they are the only
+            // unacked ones on this channel, as each run is settled before the next is taken).
+            for outcome in &outcomes {
+                count(*outcome);
+            }
+            last.ack(BasicAckOptions { multiple: true }).await?;
+            continue;
+        }
+        for (delivery, outcome) in deliveries.into_iter().zip(outcomes) {
             settle(delivery, outcome).await?;
         }
     }
     Err(BusError::Protocol("consumer stream ended".into()))
 }
 
-/// Tells the broker what became of a delivery.
-async fn settle(delivery: Delivery, outcome: Outcome) -> Result<(), BusError> {
+fn count(outcome: Outcome) {
     metrics::counter!("rrm_events_consumed_total", "outcome" => format!("{outcome:?}"))
         .increment(1);
+}
+
+/// Tells the broker what became of a delivery.
+async fn settle(delivery: Delivery, outcome: Outcome) -> Result<(), BusError> {
+    count(outcome);
     match outcome {
         Outcome::Handled | Outcome::Duplicate => {
             delivery.ack(BasicAckOptions::default()).await?;

@@ -351,9 +351,25 @@ impl Store {
 
     /// Oldest events committed (so durable) but not yet confirmed by the broker, at most `limit`.
     pub fn outbox_batch(&self, limit: usize) -> Result<Vec<(Vec<u8>, Envelope)>, StoreError> {
+        self.outbox_after(None, limit)
+    }
+
+    /// Like [`Store::outbox_batch`], but only the events emitted after the one with key `after`
+    /// (the relay's cursor, so events already on their way are not read again).
+    pub fn outbox_after(
+        &self,
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Envelope)>, StoreError> {
+        use std::ops::Bound;
         let table = self.snapshot_table(OUTBOX)?;
+        let lower = after.map_or(Bound::Unbounded, Bound::Excluded);
         let mut batch = Vec::new();
-        for item in table.iter().map_err(engine)?.take(limit) {
+        for item in table
+            .range::<&[u8]>((lower, Bound::Unbounded))
+            .map_err(engine)?
+            .take(limit)
+        {
             let (key, value) = item.map_err(engine)?;
             batch.push((key.value().to_vec(), decode(OUTBOX, value.value())?));
         }
