@@ -9,11 +9,10 @@
 //! transaction per batch.
 
 use crate::BusError;
-use crate::store::Store;
+use crate::store::{EnvelopeHeader, OutboxEntry, Store};
 use crate::topology::EVENTS_EXCHANGE;
 use lapin::options::BasicPublishOptions;
 use lapin::{BasicProperties, Channel, Confirmation, PublisherConfirm};
-use rrm_contracts::Envelope;
 use std::time::Duration;
 use tracing::{error, warn};
 
@@ -21,7 +20,7 @@ use tracing::{error, warn};
 const BATCH: usize = 512;
 
 /// One batch handed to the broker, waiting for its confirms.
-struct InFlight(Vec<(Vec<u8>, Envelope, PublisherConfirm)>);
+struct InFlight(Vec<(Vec<u8>, EnvelopeHeader, PublisherConfirm)>);
 
 /// Runs until the channel fails. `channel` must be in confirm mode.
 pub(crate) async fn run(store: Store, channel: Channel) -> Result<(), BusError> {
@@ -47,7 +46,7 @@ pub(crate) async fn run(store: Store, channel: Channel) -> Result<(), BusError> 
             }
             continue;
         }
-        cursor = batch.last().map(|(key, _)| key.clone());
+        cursor = batch.last().map(|entry| entry.key.clone());
         let current = publish(&channel, batch).await?;
         if let Some(previous) = in_flight.replace(current) {
             let previous_ok = settle(&store, previous).await?;
@@ -68,9 +67,14 @@ async fn start_over() -> Option<Vec<u8>> {
     None
 }
 
-async fn publish(channel: &Channel, batch: Vec<(Vec<u8>, Envelope)>) -> Result<InFlight, BusError> {
+async fn publish(channel: &Channel, batch: Vec<OutboxEntry>) -> Result<InFlight, BusError> {
     let mut pending = Vec::with_capacity(batch.len());
-    for (key, envelope) in batch {
+    for OutboxEntry {
+        key,
+        bytes,
+        header: envelope,
+    } in batch
+    {
         let mut properties = BasicProperties::default()
             .with_content_type("application/json".into())
             .with_delivery_mode(2)
@@ -88,7 +92,7 @@ async fn publish(channel: &Channel, batch: Vec<(Vec<u8>, Envelope)>) -> Result<I
                     mandatory: true,
                     ..Default::default()
                 },
-                &envelope.to_bytes(),
+                &bytes,
                 properties,
             )
             .await?;

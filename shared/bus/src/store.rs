@@ -351,16 +351,23 @@ impl Store {
 
     /// Oldest events committed (so durable) but not yet confirmed by the broker, at most `limit`.
     pub fn outbox_batch(&self, limit: usize) -> Result<Vec<(Vec<u8>, Envelope)>, StoreError> {
-        self.outbox_after(None, limit)
+        let table = self.snapshot_table(OUTBOX)?;
+        let mut batch = Vec::new();
+        for item in table.iter().map_err(engine)?.take(limit) {
+            let (key, value) = item.map_err(engine)?;
+            batch.push((key.value().to_vec(), decode(OUTBOX, value.value())?));
+        }
+        Ok(batch)
     }
 
-    /// Like [`Store::outbox_batch`], but only the events emitted after the one with key `after`
-    /// (the relay's cursor, so events already on their way are not read again).
-    pub fn outbox_after(
+    /// Events committed after the one with key `after` (the relay's cursor, so events already on
+    /// their way are not read again), at most `limit`, as the relay publishes them: the stored
+    /// bytes as they are, and only the envelope fields that become message properties.
+    pub(crate) fn outbox_after(
         &self,
         after: Option<&[u8]>,
         limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Envelope)>, StoreError> {
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
         use std::ops::Bound;
         let table = self.snapshot_table(OUTBOX)?;
         let lower = after.map_or(Bound::Unbounded, Bound::Excluded);
@@ -371,7 +378,12 @@ impl Store {
             .take(limit)
         {
             let (key, value) = item.map_err(engine)?;
-            batch.push((key.value().to_vec(), decode(OUTBOX, value.value())?));
+            let bytes = value.value().to_vec();
+            batch.push(OutboxEntry {
+                key: key.value().to_vec(),
+                header: decode(OUTBOX, &bytes)?,
+                bytes,
+            });
         }
         Ok(batch)
     }
@@ -425,6 +437,25 @@ fn refuse_old_format(dir: &Path) -> Result<(), StoreError> {
         });
     }
     Ok(())
+}
+
+/// An event waiting in the outbox, as the relay publishes it.
+pub(crate) struct OutboxEntry {
+    pub key: Vec<u8>,
+    /// The envelope exactly as emitted: published as it is, never encoded again.
+    pub bytes: Vec<u8>,
+    pub header: EnvelopeHeader,
+}
+
+/// The envelope fields that become AMQP message properties; the payload is skipped unparsed.
+#[derive(serde::Deserialize)]
+pub(crate) struct EnvelopeHeader {
+    pub id: Uuid,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub producer: String,
+    #[serde(default)]
+    pub correlation_id: Option<Uuid>,
 }
 
 fn seq_of(key: &[u8]) -> u64 {

@@ -29,7 +29,8 @@ pub type Worker = Box<dyn FnOnce(CancellationToken) -> BoxFuture<'static, ()> + 
 #[derive(Clone)]
 pub struct Service {
     pub name: &'static str,
-    pub settings: CommonSettings,
+    /// Shared, not copied: a `Service` is cloned into every request's state.
+    pub settings: Arc<CommonSettings>,
     pub store: Store,
     pub links: LinkSigner,
     pub ready: Readiness,
@@ -56,7 +57,7 @@ impl Service {
         );
         Ok(Self {
             name,
-            settings,
+            settings: Arc::new(settings),
             store,
             links,
             ready: Readiness::default(),
