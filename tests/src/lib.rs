@@ -49,11 +49,30 @@ fn binaries() -> Result<PathBuf> {
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     BUILT
         .get_or_init(|| {
-            let status = Command::new(env!("CARGO"))
+            let mut cargo = Command::new(env!("CARGO"));
+            cargo
                 .args(["build", "--quiet", "--bins", "--workspace"])
-                .current_dir(workspace())
-                .status()
-                .map_err(|e| e.to_string())?;
+                .current_dir(workspace());
+            // Cargo describes the crate under test to its process (CARGO_PKG_NAME,
+            // CARGO_MANIFEST_DIR …). Build scripts watching those (ring's) would see them change
+            // and rebuild half the dependency tree here, and again at the next `cargo test`.
+            for (key, _) in std::env::vars_os() {
+                let key = key.to_string_lossy();
+                if ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_BIN_EXE_"]
+                    .iter()
+                    .any(|p| key.starts_with(p))
+                    || [
+                        "CARGO_CRATE_NAME",
+                        "CARGO_PRIMARY_PACKAGE",
+                        "CARGO_TARGET_TMPDIR",
+                        "CARGO_RUSTC_CURRENT_DIR",
+                    ]
+                    .contains(&key.as_ref())
+                {
+                    cargo.env_remove(key.as_ref());
+                }
+            }
+            let status = cargo.status().map_err(|e| e.to_string())?;
             if !status.success() {
                 return Err("cargo build --bins failed".into());
             }
