@@ -11,6 +11,7 @@
 use anyhow::{Context, Result, bail, ensure};
 use rrm_devtools::maildump::{self, CapturedMail};
 use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -18,6 +19,8 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 pub mod flow;
+pub mod load;
+pub mod observer;
 
 pub const SERVICES: [&str; 5] = [
     "intake",
@@ -162,6 +165,8 @@ pub struct Stack {
     pub http: reqwest::Client,
     bin: PathBuf,
     services: BTreeMap<&'static str, Child>,
+    /// Settings a test put over the harness's own, per service, applied at each (re)start.
+    settings: BTreeMap<&'static str, Vec<(String, OsString)>>,
     /// The SMTP server, apart from the other helpers so a test can take it away.
     smtp_sink: Option<Child>,
     helpers: Vec<Child>,
@@ -201,6 +206,7 @@ impl Stack {
                 .build()?,
             bin,
             services: BTreeMap::new(),
+            settings: BTreeMap::new(),
             smtp_sink: None,
             helpers: Vec::new(),
             translate_port,
@@ -284,6 +290,15 @@ impl Stack {
         format!("http://127.0.0.1:{}", self.ports[service])
     }
 
+    /// Sets the environment variable `key` (`RRM_<SECTION>__<KEY>`) of `service` to `value`
+    /// from its next (re)start on, over the harness's own settings: a bigger editor list, say.
+    pub fn set_env(&mut self, service: &'static str, key: &str, value: impl AsRef<OsStr>) {
+        self.settings
+            .entry(service)
+            .or_default()
+            .push((key.to_owned(), value.as_ref().to_owned()));
+    }
+
     /// Starts (or restarts) one service binary with the test's settings.
     pub fn start_service(&mut self, name: &'static str) -> Result<()> {
         let mut cmd = Command::new(self.bin.join(format!("rrm-{name}")));
@@ -319,6 +334,9 @@ impl Stack {
                 format!("127.0.0.1:{}", self.ports[s]),
             );
             cmd.env(format!("RRM_SERVICES__{upper}__PUBLIC_URL"), self.url(s));
+        }
+        for (key, value) in self.settings.get(name).into_iter().flatten() {
+            cmd.env(key, value);
         }
         let child = cmd
             .stdout(self.log(name)?)
