@@ -292,3 +292,29 @@ pub fn author_names(addresses: &[String]) -> Result<Vec<String>> {
         })
         .collect())
 }
+
+/// A finished translation of one op-ed into `language`, as translation announces it.
+pub fn translation(
+    alert_id: uuid::Uuid,
+    oped_id: uuid::Uuid,
+    language: &str,
+    title: &str,
+    body: &str,
+) -> rrm_contracts::TranslationCompleted {
+    rrm_contracts::TranslationCompleted {
+        alert_id,
+        oped_id,
+        language: rrm_contracts::LanguageCode::parse(language).unwrap(),
+        title: title.into(),
+        body: body.into(),
+        source_version_hash: "ab".repeat(32),
+        signatories: vec![rrm_contracts::Signatory {
+            member_id: uuid::Uuid::now_v7(),
+            name: "Amina Haddad".into(),
+            line: "Muslim · Arab world".into(),
+            signed_at: chrono::Utc::now(),
+        }],
+        method: rrm_contracts::TranslationMethod::Machine,
+        embargo_until: None,
+    }
+}

@@ -5,10 +5,8 @@
 
 use lapin::options::{BasicGetOptions, BasicPublishOptions, ConfirmSelectOptions};
 use lapin::{BasicProperties, Connection, ConnectionProperties};
-use rrm_contracts::{
-    Envelope, Event, LanguageCode, Signatory, TranslationCompleted, TranslationMethod,
-};
-use rrm_e2e::{Stack, exclusive, queue_depth};
+use rrm_contracts::{Envelope, Event};
+use rrm_e2e::{Stack, exclusive, flow, queue_depth};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
@@ -43,21 +41,14 @@ async fn poison_messages_are_dead_lettered_and_the_next_good_one_is_handled() {
         }
     };
 
-    let piece = |language: &str| TranslationCompleted {
-        alert_id: Uuid::now_v7(),
-        oped_id: Uuid::now_v7(),
-        language: LanguageCode::parse(language).unwrap(),
-        title: "Ensemble".into(),
-        body: "Nous écrivons ensemble.".into(),
-        source_version_hash: "ab".repeat(32),
-        signatories: vec![Signatory {
-            member_id: Uuid::now_v7(),
-            name: "Amina Haddad".into(),
-            line: "Muslim · Arab world".into(),
-            signed_at: chrono::Utc::now(),
-        }],
-        method: TranslationMethod::Machine,
-        embargo_until: None,
+    let piece = |language: &str| {
+        flow::translation(
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            language,
+            "Ensemble",
+            "Nous écrivons ensemble.",
+        )
     };
 
     // Not JSON at all.

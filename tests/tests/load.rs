@@ -7,9 +7,7 @@
 
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::{BasicProperties, Confirmation, Connection, ConnectionProperties};
-use rrm_contracts::{
-    Envelope, Event, EventType, LanguageCode, Signatory, TranslationCompleted, TranslationMethod,
-};
+use rrm_contracts::{Envelope, Event, EventType};
 use rrm_e2e::load::{Call, Probe, own_client, summary};
 use rrm_e2e::observer::{EVENTS_EXCHANGE, Observer, events_per_alert};
 use rrm_e2e::{BOOTSTRAP_TOKEN, Stack, exclusive, flow, tail};
@@ -322,23 +320,13 @@ fn expected_deliveries(
 
 /// A finished translation of one op-ed, as translation announces it.
 fn translated(alert_id: Uuid, oped_id: Uuid, language: &str) -> Envelope {
-    let piece = TranslationCompleted {
+    let piece = flow::translation(
         alert_id,
         oped_id,
-        language: LanguageCode::parse(language).unwrap(),
-        title: format!("Presence, not violence [{language}]"),
-        body: "We write together.\n\nWhatever the law allows, *contempt* is not an argument."
-            .into(),
-        source_version_hash: "ab".repeat(32),
-        signatories: vec![Signatory {
-            member_id: Uuid::now_v7(),
-            name: "Amina Haddad".into(),
-            line: "Muslim · Arab world".into(),
-            signed_at: chrono::Utc::now(),
-        }],
-        method: TranslationMethod::Machine,
-        embargo_until: None,
-    };
+        language,
+        &format!("Presence, not violence [{language}]"),
+        "We write together.\n\nWhatever the law allows, *contempt* is not an argument.",
+    );
     Envelope::new(
         &Event::TranslationCompleted(piece),
         "translation",
