@@ -47,6 +47,9 @@ pub fn main() -> ExitCode {
 }
 
 fn report(failure: &Failure) -> ExitCode {
-    eprint!("{}", failure.render());
+    use std::io::Write as _;
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(failure.render().as_bytes());
     ExitCode::from(failure.exit_code())
 }

@@ -1,7 +1,7 @@
 //! `rrm alert …`: `POST/GET /api/v1/alerts`, `GET /api/v1/alerts/{id}`,
 //! `POST /api/v1/alerts/{id}/cancel`.
 
-use super::{id, not_blank, print_json, read, rfc3339};
+use super::{emit, id, not_blank, note, print_json, read, rfc3339};
 use crate::api::{Alert, AlertPage};
 use crate::display::{moment, one_line, stamp, table, text, truncate};
 use crate::{Context, Failure};
@@ -128,17 +128,19 @@ pub async fn run(command: AlertCommand, context: &Context) -> Result<(), Failure
             }
             let answer = context.client.post("/api/v1/alerts", &body).await?;
             if context.json {
-                print_json(&answer.body);
-                return Ok(());
+                return print_json(&answer.body);
             }
             let alert: Alert = read(answer.body, "an alert")?;
-            if answer.status == 200 && alert.duplicate {
-                println!("already raised: {}", one_line(&alert.alert_id));
+            let heading = if answer.status == 200 && alert.duplicate {
+                "already raised"
             } else {
-                println!("raised: {}", one_line(&alert.alert_id));
-            }
-            print!("{}", details(&alert, Utc::now()));
-            Ok(())
+                "raised"
+            };
+            emit(&format!(
+                "{heading}: {}\n{}",
+                one_line(&alert.alert_id),
+                details(&alert, Utc::now())
+            ))
         }
         AlertCommand::List {
             status,
@@ -153,12 +155,10 @@ pub async fn run(command: AlertCommand, context: &Context) -> Result<(), Failure
                 .get(&format!("/api/v1/alerts/{id}"), &[])
                 .await?;
             if context.json {
-                print_json(&answer.body);
-                return Ok(());
+                return print_json(&answer.body);
             }
             let alert: Alert = read(answer.body, "an alert")?;
-            print!("{}", show(&alert, Utc::now()));
-            Ok(())
+            emit(&show(&alert, Utc::now()))
         }
         AlertCommand::Cancel { id, reason } => {
             let answer = context
@@ -169,13 +169,14 @@ pub async fn run(command: AlertCommand, context: &Context) -> Result<(), Failure
                 )
                 .await?;
             if context.json {
-                print_json(&answer.body);
-                return Ok(());
+                return print_json(&answer.body);
             }
             let alert: Alert = read(answer.body, "an alert")?;
-            println!("cancelled: {}", one_line(&alert.alert_id));
-            print!("{}", details(&alert, Utc::now()));
-            Ok(())
+            emit(&format!(
+                "cancelled: {}\n{}",
+                one_line(&alert.alert_id),
+                details(&alert, Utc::now())
+            ))
         }
     }
 }
@@ -206,8 +207,7 @@ async fn list(
         }
         let answer = context.client.get("/api/v1/alerts", &query).await?;
         if !all && context.json {
-            print_json(&answer.body);
-            return Ok(());
+            return print_json(&answer.body);
         }
         let page: AlertPage = read(answer.body, "a page of alerts")?;
         alerts.extend(page.alerts);
@@ -230,16 +230,15 @@ async fn list(
     };
     if context.json {
         // Every page in one answer of the same shape, with nothing left to follow.
-        print_json(&json!({ "alerts": alerts, "next_cursor": null }));
-        return Ok(());
+        return print_json(&json!({ "alerts": alerts, "next_cursor": null }));
     }
     let alerts: Vec<Alert> = read(Value::Array(alerts), "a list of alerts")?;
-    print!("{}", list_table(&alerts, Utc::now()));
+    emit(&list_table(&alerts, Utc::now()))?;
     if let Some(next) = next {
-        eprintln!(
+        note(&format!(
             "more alerts follow: --all lists every page, --cursor {} the next one",
             one_line(&next)
-        );
+        ));
     }
     Ok(())
 }

@@ -26,11 +26,31 @@ pub async fn run(command: Command, context: &Context) -> Result<(), Failure> {
 }
 
 /// Prints `value` for `--json`.
-fn print_json(value: &Value) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
-    );
+fn print_json(value: &Value) -> Result<(), Failure> {
+    let pretty = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
+    emit(&format!("{pretty}\n"))
+}
+
+/// Writes `text` to stdout. A reader that went away (`rrm alert list --all | head -1`) is not an
+/// error — Rust's `print!` would panic there.
+fn emit(text: &str) -> Result<(), Failure> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Failure::Unexpected(format!("cannot write the output: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A line for the person at the terminal (stderr), best effort.
+fn note(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 /// Reads an answer's body as `T`, or says the answer is not what intake sends.

@@ -1,6 +1,6 @@
 //! `rrm token …`: `POST/GET /api/v1/tokens`, `POST /api/v1/tokens/{id}/revoke`.
 
-use super::{id, not_blank, print_json, read, rfc3339};
+use super::{emit, id, not_blank, note, print_json, read, rfc3339};
 use crate::api::{CreatedToken, Token, TokenList};
 use crate::display::{moment, one_line, table};
 use crate::{Context, Failure};
@@ -53,30 +53,28 @@ pub async fn run(command: TokenCommand, context: &Context) -> Result<(), Failure
             });
             let answer = context.client.post("/api/v1/tokens", &body).await?;
             if context.json {
-                print_json(&answer.body);
-                return Ok(());
+                return print_json(&answer.body);
             }
             let created: CreatedToken = read(answer.body, "a new token")?;
-            println!("created: {}", one_line(&created.view.token_id));
-            print!("{}", details(&created.view, now));
-            println!();
-            println!("{}", one_line(&created.token));
-            println!();
-            eprintln!(
+            emit(&format!(
+                "created: {}\n{}\n{}\n\n",
+                one_line(&created.view.token_id),
+                details(&created.view, now),
+                one_line(&created.token)
+            ))?;
+            note(
                 "This token is shown only now: store it (e.g. in a file for --token-file). \
-                 Intake keeps only its hash and cannot show it again."
+                 Intake keeps only its hash and cannot show it again.",
             );
             Ok(())
         }
         TokenCommand::List => {
             let answer = context.client.get("/api/v1/tokens", &[]).await?;
             if context.json {
-                print_json(&answer.body);
-                return Ok(());
+                return print_json(&answer.body);
             }
             let list: TokenList = read(answer.body, "a list of tokens")?;
-            print!("{}", list_table(&list.tokens, now));
-            Ok(())
+            emit(&list_table(&list.tokens, now))
         }
         TokenCommand::Revoke { id } => {
             let answer = context
@@ -84,13 +82,14 @@ pub async fn run(command: TokenCommand, context: &Context) -> Result<(), Failure
                 .post(&format!("/api/v1/tokens/{id}/revoke"), &json!({}))
                 .await?;
             if context.json {
-                print_json(&answer.body);
-                return Ok(());
+                return print_json(&answer.body);
             }
             let token: Token = read(answer.body, "a token")?;
-            println!("revoked: {}", one_line(&token.token_id));
-            print!("{}", details(&token, now));
-            Ok(())
+            emit(&format!(
+                "revoked: {}\n{}",
+                one_line(&token.token_id),
+                details(&token, now)
+            ))
         }
     }
 }

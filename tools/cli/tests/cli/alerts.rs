@@ -152,17 +152,43 @@ fn listing_all_as_json_gathers_every_page_into_one_answer() {
 }
 
 #[test]
-fn listing_against_an_intake_without_pagination_reads_its_one_page() {
+fn listing_against_todays_intake_reads_its_one_page_and_shows_alerts_open() {
     let intake = StandIn::with(Options {
-        unpaginated: true,
+        todays_intake: true,
         ..Options::default()
     });
 
     let run = intake.rrm(&["alert", "list", "--all"]);
 
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stdout.lines().count(), 4, "{}", run.stdout);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{}", run.stdout);
+    assert!(
+        lines[1..].iter().all(|l| l.contains("  open  ")),
+        "{}",
+        run.stdout
+    );
     assert_eq!(intake.seen().len(), 1);
+}
+
+#[test]
+fn a_reader_that_stops_early_is_no_error() {
+    let intake = StandIn::start();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rrm"))
+        .args(["alert", "list", "--all"])
+        .env("RRM_URL", &intake.url)
+        .env("RRM_TOKEN", crate::helpers::TOKEN)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    drop(child.stdout.take()); // like `| head -0`: gone before rrm writes
+    let output = child.wait_with_output().unwrap();
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
 }
 
 #[test]

@@ -182,3 +182,24 @@ fn help_shows_no_token_even_when_one_is_set() {
     assert!(run.stdout.contains("RRM_TOKEN"));
     assert!(!run.stdout.contains(TOKEN));
 }
+
+#[test]
+fn an_intake_that_does_not_answer_in_time_is_given_up_on_with_exit_code_three() {
+    let intake = StandIn::with(Options {
+        tokens_delay: Some(std::time::Duration::from_secs(10)),
+        ..Options::default()
+    });
+    let started = std::time::Instant::now();
+
+    let run = intake.rrm(&["token", "list", "--timeout", "1"]);
+
+    assert_eq!(run.code, 3);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: no answer from {} within 1 s (--timeout)\n",
+            intake.url
+        )
+    );
+}

@@ -23,8 +23,11 @@ pub const NEW_SECRET: &str = "rrm_new-secret-shown-once-abcdefghijklmnop";
 /// How the stand-in behaves where tests need it to differ.
 #[derive(Clone, Default)]
 pub struct Options {
-    /// Answer `GET /api/v1/alerts` as today's intake does: every alert, no `next_cursor`.
-    pub unpaginated: bool,
+    /// Answer `GET /api/v1/alerts` as today's intake does: every alert, no `next_cursor`, no
+    /// `status`.
+    pub todays_intake: bool,
+    /// Wait this long before answering `GET /api/v1/tokens`.
+    pub tokens_delay: Option<std::time::Duration>,
     /// Answer `GET /api/v1/tokens` with this (status, content type, body, location) instead.
     pub tokens_answer: Option<(u16, &'static str, String, Option<&'static str>)>,
 }
@@ -173,6 +176,8 @@ fn admit(
     Ok(())
 }
 
+/// An alert as intake answers it (`AlertView`: the alert, `duplicate` and `timeline` are added
+/// where intake adds them), with the `status` that cancellation brings.
 pub fn alert(id: &str, title: &str, status: &str) -> Value {
     let now = chrono::Utc::now();
     json!({
@@ -306,7 +311,14 @@ async fn list_alerts(
         alert(SECOND_ID, "Riots in Leicester", "cancelled"),
         alert(THIRD_ID, "Cartoon controversy", "open"),
     ];
-    if state.options.unpaginated {
+    if state.options.todays_intake {
+        let all: Vec<Value> = all
+            .into_iter()
+            .map(|mut a| {
+                a.as_object_mut().unwrap().remove("status");
+                a
+            })
+            .collect();
         return Json(json!({ "alerts": all })).into_response();
     }
     match query.get("cursor").map(String::as_str) {
@@ -439,6 +451,9 @@ async fn list_tokens(State(state): State<AppState>, headers: HeaderMap) -> Respo
         Value::Null,
     ) {
         return r;
+    }
+    if let Some(delay) = state.options.tokens_delay {
+        tokio::time::sleep(delay).await;
     }
     if let Some((status, content_type, body, location)) = state.options.tokens_answer.clone() {
         let mut response = (
