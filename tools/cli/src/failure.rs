@@ -104,17 +104,13 @@ impl Failure {
                 if problem.title.is_none() && !body.is_empty() {
                     let _ = writeln!(out, "  {body}");
                 }
-                match status {
-                    401 => {
-                        let _ = writeln!(
-                            out,
-                            "hint: check the coordinator token (--token, --token-file or RRM_TOKEN)"
-                        );
-                    }
-                    403 => {
-                        let _ = writeln!(out, "hint: this token lacks the scope for this command");
-                    }
-                    _ => {}
+                // Intake's 403 already names the missing scope; a 401 does not say why.
+                if *status == 401 {
+                    let _ = writeln!(
+                        out,
+                        "hint: intake does not accept this token (unknown, revoked or expired); \
+                         check --token-file, RRM_TOKEN or --token"
+                    );
                 }
             }
         }

@@ -50,7 +50,8 @@ fn a_wrong_token_is_refused_with_a_hint_and_never_echoed() {
         run.stderr
     );
     assert!(
-        run.stderr.contains("hint: check the coordinator token"),
+        run.stderr
+            .contains("hint: intake does not accept this token"),
         "{}",
         run.stderr
     );
@@ -202,4 +203,42 @@ fn an_intake_that_does_not_answer_in_time_is_given_up_on_with_exit_code_three() 
             intake.url
         )
     );
+}
+
+#[test]
+fn a_missing_token_file_is_a_usage_error_naming_the_file() {
+    let intake = StandIn::start();
+
+    let run = run_rrm(
+        &["alert", "list", "--token-file", "/nonexistent/rrm-token"],
+        &[("RRM_URL", &intake.url), ("RRM_TOKEN", TOKEN)],
+    );
+
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .starts_with("error: cannot read the token file /nonexistent/rrm-token: "),
+        "{}",
+        run.stderr
+    );
+    assert!(intake.seen().is_empty());
+}
+
+#[test]
+fn an_empty_token_is_refused_before_anything_is_sent() {
+    let intake = StandIn::start();
+
+    let run = run_rrm(
+        &["alert", "list"],
+        &[("RRM_URL", &intake.url), ("RRM_TOKEN", "  ")],
+    );
+
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("the coordinator token in RRM_TOKEN is empty"),
+        "{}",
+        run.stderr
+    );
+    assert!(intake.seen().is_empty());
 }
