@@ -9,17 +9,28 @@ use reqwest::Url;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The heading under which every command's help lists the options all commands share.
+const GLOBAL: &str = "Global options";
+
 /// The coordinators' command line for rrm, the rapid-response media mechanism: raise, list,
 /// show and cancel alerts, and manage coordinator tokens, through intake's HTTP API.
-/// No `Debug`: it holds the token.
+// No `Debug`: it holds the token.
 #[derive(Parser)]
-#[command(name = "rrm", version, propagate_version = true)]
+#[command(
+    name = "rrm",
+    version,
+    propagate_version = true,
+    after_help = "Exit codes: 0 done, 1 intake refused the request (4xx), 2 usage error, \
+                  3 intake unreachable or failing (5xx)."
+)]
 pub struct Cli {
     /// Intake's base URL (a path prefix such as https://rrm.example.org/intake is kept).
     #[arg(
         long,
         global = true,
+        help_heading = GLOBAL,
         env = "RRM_URL",
+        hide_env_values = true,
         default_value = "http://127.0.0.1:8081"
     )]
     url: String,
@@ -29,22 +40,31 @@ pub struct Cli {
     #[arg(
         long,
         global = true,
+        help_heading = GLOBAL,
         value_name = "TOKEN",
         conflicts_with = "token_file"
     )]
     token: Option<String>,
 
     /// Read the coordinator token from this file (surrounding whitespace is ignored).
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "PATH")]
     token_file: Option<PathBuf>,
 
     /// Seconds to wait for intake's answer before giving up.
-    #[arg(long, global = true, env = "RRM_TIMEOUT", default_value_t = 30, value_name = "SECONDS",
-          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    #[arg(
+        long,
+        global = true,
+        help_heading = GLOBAL,
+        env = "RRM_TIMEOUT",
+        hide_env_values = true,
+        default_value_t = 30,
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
     timeout: u64,
 
     /// Print intake's JSON answer (pretty-printed) instead of the readable view.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     json: bool,
 
     #[command(subcommand)]

@@ -27,6 +27,7 @@ pub enum AlertCommand {
         /// A topic tag; repeat the flag or separate with commas.
         #[arg(long = "topic", value_name = "TOPIC", value_delimiter = ',')]
         topics: Vec<String>,
+        /// How strongly the event threatens to divide.
         #[arg(long, value_enum, default_value_t = Severity::Medium)]
         severity: Severity,
         /// A target language (BCP 47, e.g. ar, zh-Hant); repeat or separate with commas.
@@ -42,6 +43,7 @@ pub enum AlertCommand {
     },
     /// List alerts, newest first.
     List {
+        /// Only open or only cancelled alerts.
         #[arg(long, value_enum)]
         status: Option<Status>,
         /// Only alerts raised at or after this time (RFC 3339).
