@@ -56,7 +56,14 @@ pub struct TimelineEntry {
 pub struct AlertPage {
     pub alerts: Vec<serde_json::Value>,
     #[serde(default)]
-    pub next_cursor: Option<String>,
+    next_cursor: Option<String>,
+}
+
+impl AlertPage {
+    /// The cursor of the next page; `None` (absent, null or empty) on the last one.
+    pub fn next_cursor(&self) -> Option<String> {
+        self.next_cursor.clone().filter(|c| !c.is_empty())
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -212,11 +212,12 @@ async fn list(
             return print_json(&answer.body);
         }
         let page: AlertPage = read(answer.body, "a page of alerts")?;
+        let next = page.next_cursor();
         alerts.extend(page.alerts);
         if !all {
-            break page.next_cursor;
+            break next;
         }
-        match page.next_cursor {
+        match next {
             None => break None,
             Some(next) if seen.contains(&next) => {
                 return Err(Failure::Unexpected(format!(
