@@ -1,0 +1,206 @@
+//! The one HTTP client every command uses. It sends the coordinator token on every request,
+//! follows no redirect (a redirect would carry the request, token included, somewhere `--url`
+//! did not name), gives up after the timeout, and turns every answer that is not a success into a
+//! [`Failure`].
+
+use crate::failure::{Failure, Problem};
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use reqwest::{Method, Url};
+use serde_json::Value;
+use std::time::Duration;
+
+/// A coordinator's bearer token. Its `Debug` never shows it; it leaves the process only in the
+/// `Authorization` header.
+pub struct Token(String);
+
+impl Token {
+    pub fn new(token: String) -> Self {
+        Self(token)
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(…)")
+    }
+}
+
+/// A successful answer: its status and its JSON body.
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+}
+
+pub struct Client {
+    http: reqwest::Client,
+    /// Intake's base URL; API paths are appended to it, so a path prefix (`/intake`) is kept.
+    base: Url,
+    authorization: HeaderValue,
+    timeout: Duration,
+}
+
+impl Client {
+    pub fn new(base: Url, token: &Token, timeout: Duration) -> Result<Self, Failure> {
+        let mut authorization =
+            HeaderValue::from_str(&format!("Bearer {}", token.0)).map_err(|_| {
+                Failure::Usage("the token contains characters a header cannot carry".into())
+            })?;
+        authorization.set_sensitive(true);
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("rrm-cli/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Failure::Unexpected(format!("cannot set up HTTP: {}", chain(&e))))?;
+        Ok(Self {
+            http,
+            base,
+            authorization,
+            timeout,
+        })
+    }
+
+    /// The URL of `path` (`/api/v1/...`) under the base URL, with `query` pairs encoded.
+    pub fn url(&self, path: &str, query: &[(&str, String)]) -> Url {
+        let mut url = self.base.clone();
+        let joined = format!("{}{}", url.path().trim_end_matches('/'), path);
+        url.set_path(&joined);
+        url.set_query(None);
+        if !query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        url
+    }
+
+    pub async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Answer, Failure> {
+        self.send(Method::GET, self.url(path, query), None).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Result<Answer, Failure> {
+        self.send(Method::POST, self.url(path, &[]), Some(body))
+            .await
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+    ) -> Result<Answer, Failure> {
+        let mut request = self
+            .http
+            .request(method, url.clone())
+            .header(AUTHORIZATION, self.authorization.clone())
+            .header(ACCEPT, "application/json, application/problem+json");
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(|e| self.unreachable(&e))?;
+        let status = response.status();
+        let reason = status.canonical_reason().unwrap_or("").to_owned();
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|l| l.to_str().ok())
+            .map(crate::display::one_line);
+        let bytes = response.bytes().await.map_err(|e| self.unreachable(&e))?;
+        if status.is_redirection() {
+            return Err(Failure::Unexpected(format!(
+                "{} answered {status} (a redirect{}), which rrm does not follow: check --url",
+                origin(&self.base),
+                location.map(|l| format!(" to {l}")).unwrap_or_default()
+            )));
+        }
+        if status.is_client_error() || status.is_server_error() {
+            let problem = serde_json::from_slice::<Problem>(&bytes).ok();
+            let body = crate::display::truncate(
+                &crate::display::one_line(&String::from_utf8_lossy(&bytes)),
+                200,
+            );
+            return Err(Failure::Answered {
+                status: status.as_u16(),
+                reason,
+                problem,
+                body,
+            });
+        }
+        let body = serde_json::from_slice(&bytes).map_err(|_| {
+            Failure::Unexpected(format!(
+                "{} answered {status} with something that is not JSON: is --url intake's address?",
+                origin(&self.base)
+            ))
+        })?;
+        Ok(Answer {
+            status: status.as_u16(),
+            body,
+        })
+    }
+
+    fn unreachable(&self, error: &reqwest::Error) -> Failure {
+        let at = origin(&self.base);
+        if error.is_timeout() {
+            Failure::Connection(format!(
+                "no answer from {at} within {} s (--timeout)",
+                self.timeout.as_secs()
+            ))
+        } else if error.is_connect() {
+            Failure::Connection(format!("cannot connect to {at}: {}", chain(error)))
+        } else {
+            Failure::Connection(format!("request to {at} failed: {}", chain(error)))
+        }
+    }
+}
+
+/// Scheme, host and port of `url`: enough to say where, without a path or query.
+fn origin(url: &Url) -> String {
+    url.origin().ascii_serialization()
+}
+
+/// The innermost cause of `error`: "Connection refused (os error 111)" rather than reqwest's
+/// "error sending request".
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(base: &str) -> Client {
+        Client::new(
+            Url::parse(base).unwrap(),
+            &Token::new("t".into()),
+            Duration::from_secs(1),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn paths_are_appended_to_a_base_with_a_prefix() {
+        let c = client("https://example.org/intake/");
+        assert_eq!(
+            c.url(
+                "/api/v1/alerts",
+                &[("since", "2026-11-23T10:00:00+01:00".into())]
+            )
+            .as_str(),
+            "https://example.org/intake/api/v1/alerts?since=2026-11-23T10%3A00%3A00%2B01%3A00"
+        );
+        let c = client("http://127.0.0.1:8081");
+        assert_eq!(
+            c.url("/api/v1/tokens", &[]).as_str(),
+            "http://127.0.0.1:8081/api/v1/tokens"
+        );
+    }
+
+    #[test]
+    fn the_token_never_shows_in_debug_output() {
+        assert_eq!(format!("{:?}", Token::new("secret".into())), "Token(…)");
+    }
+}

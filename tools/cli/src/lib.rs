@@ -1,0 +1,55 @@
+//! `rrm`, the coordinators' command line: a client of intake's HTTP API (`/api/v1/`), and of
+//! nothing else — it never opens a store or talks to the broker.
+//!
+//! # Layout
+//!
+//! - `cli`: the command line (clap), global options, and turning them into a [`Context`].
+//! - `client`: the one HTTP client: bearer token, timeout, no redirects, problem+json answers.
+//! - `failure`: everything that can go wrong, each with its exit code and readable message.
+//! - `api`: the shapes of intake's answers, read leniently so a newer intake still works.
+//! - `display`: readable times, tables and alert summaries.
+//! - `commands/`: one module per command group (`alert`, `token`); a new group is a new module
+//!   and one variant in `commands::Command`.
+
+mod api;
+mod cli;
+mod client;
+mod commands;
+mod display;
+mod failure;
+
+use std::process::ExitCode;
+
+pub use failure::Failure;
+
+/// What every command needs: where to send requests, and how to print answers.
+pub struct Context {
+    pub client: client::Client,
+    /// `--json`: print intake's answer as it came (pretty-printed) instead of a readable view.
+    pub json: bool,
+}
+
+/// Parses the command line, runs the command and maps the outcome to the exit code:
+/// 0 done, 1 refused by intake (4xx), 2 usage, 3 intake unreachable or failing (5xx).
+pub fn main() -> ExitCode {
+    let cli = cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return report(&Failure::Unexpected(format!("cannot start: {e}"))),
+    };
+    match runtime.block_on(cli::run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => report(&failure),
+    }
+}
+
+fn report(failure: &Failure) -> ExitCode {
+    use std::io::Write as _;
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(failure.render().as_bytes());
+    ExitCode::from(failure.exit_code())
+}

@@ -1,0 +1,80 @@
+//! The stand-in must answer in intake's shapes, and rrm must send what intake accepts: both
+//! checked against the OpenAPI document intake serves, so a change there shows up here.
+
+use crate::helpers::{StandIn, alert_with_timeline};
+use serde_json::Value;
+
+/// Intake's document, wherever intake keeps it (it is moving into `src/api/`): read at run
+/// time so neither move breaks this crate's build.
+fn openapi() -> Value {
+    let intake = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../services/intake/src");
+    let path = ["api/openapi.json", "openapi.json"]
+        .iter()
+        .map(|p| intake.join(p))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("intake's openapi.json is in neither place under {intake:?}"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn schema(name: &str) -> Value {
+    openapi()["components"]["schemas"][name].clone()
+}
+
+#[test]
+fn the_stand_in_answers_every_field_intake_documents_for_an_alert() {
+    let documented = schema("Alert");
+    let canned = alert_with_timeline();
+
+    for field in documented["properties"].as_object().unwrap().keys() {
+        assert!(
+            canned.get(field).is_some(),
+            "the stand-in's alert lacks {field:?}"
+        );
+    }
+}
+
+#[test]
+fn a_raise_with_every_flag_sends_only_fields_intake_accepts() {
+    let intake = StandIn::start();
+    intake.rrm(&[
+        "alert",
+        "raise",
+        "--title",
+        "T",
+        "--summary",
+        "S",
+        "--region",
+        "europe",
+        "--topic",
+        "t",
+        "--severity",
+        "low",
+        "--language",
+        "en",
+        "--deadline",
+        "2099-01-01T00:00:00Z",
+        "--dedup-key",
+        "k",
+    ]);
+    let sent = intake.seen()[0].body.clone();
+    let documented = schema("NewAlert");
+
+    let accepted = documented["properties"].as_object().unwrap();
+    for field in sent.as_object().unwrap().keys() {
+        assert!(
+            accepted.contains_key(field),
+            "intake does not accept {field:?}"
+        );
+    }
+    for field in documented["required"].as_array().unwrap() {
+        assert!(
+            sent.get(field.as_str().unwrap()).is_some(),
+            "{field} is required"
+        );
+    }
+    let severities = &documented["properties"]["severity"]["enum"];
+    assert_eq!(
+        severities,
+        &serde_json::json!(["low", "medium", "high", "critical"])
+    );
+}
