@@ -52,7 +52,9 @@ pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
         0 => return "now".into(),
         1..60 => format!("{minutes} min"),
         // Below ten hours the minutes still matter for a deadline: `in 5 h 40 min`.
-        60..600 if !minutes.is_multiple_of(60) => format!("{} h {} min", minutes / 60, minutes % 60),
+        60..600 if !minutes.is_multiple_of(60) => {
+            format!("{} h {} min", minutes / 60, minutes % 60)
+        }
         60..2880 => format!("{} h", minutes / 60),
         _ => format!("{} days", minutes / 1440),
     };

@@ -179,15 +179,14 @@ pub fn cookie_values(headers: &axum::http::HeaderMap) -> impl Iterator<Item = &s
 }
 
 /// `next` if it is a path on this service — `/…`, never `//host` or `/\host` (which browsers
-/// read as another origin), never a scheme, a backslash, whitespace or a control character. What
-/// the sign-in page redirects to, after the service's public URL.
+/// read as another origin), never a backslash, whitespace, a control or non-ASCII character (a
+/// browser sends paths percent-encoded). What the sign-in page redirects to, after the service's
+/// public URL.
 pub fn local_path(next: &str) -> Option<&str> {
     let ok = next.starts_with('/')
         && !next.starts_with("//")
         && next.len() <= 2048
-        && !next
-            .chars()
-            .any(|c| c == '\\' || c.is_whitespace() || c.is_control());
+        && next.chars().all(|c| c.is_ascii_graphic() && c != '\\');
     ok.then_some(next)
 }
 
@@ -316,6 +315,7 @@ mod tests {
             "",
             "/a b",
             "/a\r\nSet-Cookie: x=y",
+            "/caf\u{e9}",
         ] {
             assert_eq!(local_path(bad), None, "{bad:?}");
         }
