@@ -20,6 +20,11 @@ struct Harness {
 
 /// A roster service on the shipped configuration, its store in a temporary folder.
 fn harness() -> Harness {
+    harness_with("")
+}
+
+/// [`harness`] with more settings (TOML) on top.
+fn harness_with(extra: &str) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config");
     std::fs::create_dir(&config).unwrap();
@@ -31,7 +36,7 @@ fn harness() -> Harness {
     std::fs::write(
         config.join("test.toml"),
         format!(
-            "[links]\nsecret = \"0123456789abcdef0123456789abcdef\"\n[storage]\ndata_dir = {:?}\n",
+            "[links]\nsecret = \"0123456789abcdef0123456789abcdef\"\n[storage]\ndata_dir = {:?}\n{extra}",
             dir.path().join("data")
         ),
     )
@@ -314,4 +319,26 @@ async fn sign_in_never_redirects_off_the_service() {
         assert_eq!(status, StatusCode::SEE_OTHER);
         assert_eq!(location(&headers), format!("{PUBLIC}/console"), "{next}");
     }
+}
+
+#[tokio::test]
+async fn behind_an_https_origin_the_cookie_is_secure_and_redirects_keep_the_prefix() {
+    let h = harness_with(
+        "[services.roster]\nbind = \"127.0.0.1:0\"\npublic_url = \"https://rrm.example.org/roster\"\n",
+    );
+    h.issue(TOKEN).await;
+
+    let (_, headers, _) = h.get("/console", None).await;
+    assert_eq!(
+        location(&headers),
+        "https://rrm.example.org/roster/console/sign-in?next=/console"
+    );
+
+    let (status, headers, _) = h
+        .post(SIGN_IN, None, &format!("token={TOKEN}&next=%2Fconsole"))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), "https://rrm.example.org/roster/console");
+    let set = headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(set.ends_with("; Secure"), "{set}");
 }
