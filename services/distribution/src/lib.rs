@@ -313,3 +313,45 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
         .run(Router::new(), Arc::new(distribution), workers, stop)
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use chrono::Utc;
+
+    #[test]
+    fn the_embargo_reads_as_a_time_and_the_title_takes_its_own_direction() {
+        let pages = pages().unwrap();
+        let now = Utc::now();
+        let embargo = now + chrono::Duration::days(3);
+        let data = json!({
+            "piece": {
+                "title": "عنوان",
+                "language": "ar",
+                "embargo_until": embargo,
+                "signatories": [{ "name": "Amira Haddad", "line": "Levant" }],
+                "source_version_hash": "ab",
+                "method": "human",
+            },
+            "editor": { "name": "Ed" },
+            "dir": "rtl",
+            "body_html": "<p>نص</p>",
+        });
+        let readable = rrm_platform::times::absolute(embargo, now, None);
+
+        let html = pages.render_html("html", &data).unwrap();
+        assert!(
+            html.contains(&format!("under embargo until {readable}</strong>")),
+            "{html}"
+        );
+        assert!(html.contains(r#"<h1 dir="auto">عنوان</h1>"#));
+
+        let text = pages.render_text("text", &data).unwrap();
+        assert!(
+            text.contains(&format!("under embargo until {readable}.")),
+            "{text}"
+        );
+    }
+}

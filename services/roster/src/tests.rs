@@ -165,6 +165,40 @@ async fn the_invited_panel_spans_lines_and_each_member_gets_one_invitation_mail(
 }
 
 #[tokio::test]
+async fn the_deadline_reads_as_a_time_on_the_page_and_in_the_mail() {
+    let f = fixture().await;
+    f.raise().await;
+    let (inv, _) = f.invitations().remove(0);
+
+    let (_, page) = f.open(&inv).await;
+    assert!(page.contains(" UTC — in 5 h 59 min</strong>"), "{page}");
+    assert!(
+        page.contains(r#"<h1 dir="auto">"#),
+        "people's words take their own direction"
+    );
+
+    let mail: mail::OutgoingMail = f
+        .roster
+        .store
+        .scan::<mail::OutgoingMail>(mail::TREE, b"")
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .1;
+    let line = mail
+        .mail
+        .text
+        .lines()
+        .find(|l| l.starts_with("Editors expect the op-ed before "))
+        .unwrap()
+        .to_owned();
+    // Read hours after it was sent, a mail says when, not how long from now.
+    assert!(line.ends_with(" UTC."), "{line}");
+    assert!(!line.contains(" — "), "{line}");
+}
+
+#[tokio::test]
 async fn the_page_asks_and_only_the_post_answers_once() {
     let f = fixture().await;
     f.raise().await;

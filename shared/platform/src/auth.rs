@@ -33,6 +33,25 @@ impl Coordinator {
     pub fn may(&self, scope: &str) -> bool {
         self.scopes.iter().any(|s| s == scope || s == "admin")
     }
+
+    /// Known from an issue event, not revoked and not expired at `now`.
+    pub fn is_active(&self, now: DateTime<Utc>) -> bool {
+        !self.revoked && !self.token_sha256.is_empty() && self.expires_at.is_none_or(|e| e > now)
+    }
+}
+
+/// The credential recorded under `token_id`, whatever its state.
+pub fn by_id(store: &Store, token_id: Uuid) -> Result<Option<Coordinator>, rrm_bus::StoreError> {
+    store.get(TREE, format!("{BY_ID}{token_id}"))
+}
+
+/// The credential a bearer token stands for, whatever its state (looked up by its hash).
+pub fn by_token(store: &Store, token: &str) -> Result<Option<Coordinator>, rrm_bus::StoreError> {
+    let token_id: Option<Uuid> = store.get(TREE, format!("{BY_HASH}{}", token_hash(token)))?;
+    match token_id {
+        Some(id) => by_id(store, id),
+        None => Ok(None),
+    }
 }
 
 /// Hex SHA-256 of a bearer token: what is stored and sent in events, never the token.
@@ -100,18 +119,9 @@ pub fn authenticate(
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(Problem::unauthorized)?;
-    let hash = token_hash(token);
-    let token_id: Option<Uuid> = store
-        .get(TREE, format!("{BY_HASH}{hash}"))
-        .map_err(Problem::internal)?;
-    let coordinator: Option<Coordinator> = match token_id {
-        Some(id) => store
-            .get(TREE, format!("{BY_ID}{id}"))
-            .map_err(Problem::internal)?,
-        None => None,
-    };
-    let coordinator = coordinator
-        .filter(|c| !c.revoked && c.expires_at.is_none_or(|e| e > Utc::now()))
+    let coordinator = by_token(store, token)
+        .map_err(Problem::internal)?
+        .filter(|c| c.is_active(Utc::now()))
         .ok_or_else(|| {
             tracing::warn!("refused an unknown, revoked or expired coordinator token");
             Problem::unauthorized()

@@ -19,6 +19,14 @@ pub struct CommonSettings {
     pub storage: StorageSettings,
     pub log: LogSettings,
     pub services: ServiceEndpoints,
+    pub console: ConsoleSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConsoleSettings {
+    /// How long a coordinator stays signed in to the console (never longer than their token).
+    /// The session cookie is signed with a key derived from `links.secret`.
+    pub session_hours: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -124,6 +132,9 @@ impl CommonSettings {
         }
         if self.links.ttl_hours <= 0 {
             bail!("links.ttl_hours must be positive");
+        }
+        if self.console.session_hours <= 0 {
+            bail!("console.session_hours must be positive");
         }
         Ok(())
     }

@@ -1,9 +1,32 @@
 //! Plumbing every rrm service shares: layered configuration, JSON logs, the HTTP server with its
-//! ops routes and problem+json errors, signed link tokens, coordinator authentication, the durable
-//! mail queue, page templates, and the process lifecycle tying them to the bus.
+//! ops routes and problem+json errors, signed link tokens, coordinator authentication, the
+//! coordinator console's shell, the durable mail queue, page templates, and the process
+//! lifecycle tying them to the bus.
+//!
+//! # Layout
+//!
+//! - [`config`]: settings, layered from `config/default.toml`, an overlay and the environment.
+//! - [`service`]: one process's life — store, bus, HTTP, workers, shutdown.
+//! - [`http`]: problem+json errors, the JSON extractor, ops routes, limits.
+//! - [`auth`]: coordinator credentials, applied from events and checked locally (bearer tokens).
+//! - [`console`]: the coordinator console's shell — sign-in and sign-out pages, the signed
+//!   session cookie `rrm_session` every service verifies locally (revoked tokens end their
+//!   sessions at once), CSRF on every console form ([`console::ConsoleForm`]), the
+//!   [`console::SignedIn`] extractor (sign-in redirect for pages, 401 for APIs), and the
+//!   navigation frame across the five services.
+//! - [`links`]: signed, single-purpose link tokens for members, translators and editors, and
+//!   their CSRF values.
+//! - [`pages`]: handlebars registries (escaped HTML, plain text), the member-facing layout and
+//!   the console layout, `lang`/`dir` for right-to-left languages, and the `dir="auto"`
+//!   convention for people's words.
+//! - [`times`]: readable times (`Mon 23 Nov, 19:16 UTC — in 6 h`) and the `when` template helper,
+//!   in the reader's IANA time zone when known.
+//! - [`mail`]: the durable mail queue and its SMTP worker.
+//! - [`routing`]: which events reach which service.
 
 pub mod auth;
 pub mod config;
+pub mod console;
 pub mod http;
 pub mod links;
 pub mod mail;
@@ -11,6 +34,7 @@ pub mod pages;
 pub mod routing;
 pub mod service;
 pub mod telemetry;
+pub mod times;
 
 pub use config::CommonSettings;
 pub use http::{ApiJson, FieldProblem, Problem};

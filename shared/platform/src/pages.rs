@@ -2,9 +2,34 @@
 //!
 //! Two handlebars registries: `html` escapes everything in `{{ }}` (pages and HTML e-mail; never
 //! use `{{{ }}}` with user text), `text` does not escape (plain-text e-mail), and its output for
-//! subjects goes through [`crate::mail::one_line`]. Every page shares one layout and is sent with
-//! headers that keep the token in its URL from leaking (`Referrer-Policy: no-referrer`) and keep
-//! scanners and caches from storing it.
+//! subjects goes through [`crate::mail::one_line`]. Every page is sent with headers that keep the
+//! token in its URL from leaking (`Referrer-Policy: no-referrer`) and keep scanners and caches
+//! from storing it.
+//!
+//! # Two layouts
+//!
+//! - [`Pages::page`] / [`Pages::page_in`]: the layout of the pages behind e-mailed links, for
+//!   members, translators and editors. No navigation: they act on one thing and leave.
+//! - [`Pages::console_page`]: the coordinator console's layout, with navigation to every
+//!   service's console (built from each service's configured public URL), the signed-in
+//!   coordinator's name and a sign-out button; see [`crate::console`]. A console page that
+//!   should keep itself current asks for `<meta http-equiv="refresh">` with
+//!   [`crate::console::Frame::refresh`]. Neither layout needs JavaScript.
+//!
+//! # Right-to-left and people's words
+//!
+//! The `lang` of a page decides its `dir` ([`dir_for`]: `rtl` for Arabic, Hebrew, Persian, Urdu
+//! and the other right-to-left scripts `rrm_contracts::LanguageCode::is_rtl` knows). Inside a
+//! page, **every element showing people's own words — titles, names, summaries, op-ed text —
+//! carries `dir="auto"`**, so an Arabic title on an English page (or a Latin name on an Arabic
+//! one) is laid out in its own direction: `<h1 dir="auto">{{alert.title}}</h1>`. Templates can
+//! also ask `dir="{{text_dir piece.language}}"`.
+//!
+//! # Times
+//!
+//! Templates never show a raw RFC 3339 string: `{{when alert.deadline}}` renders
+//! `Mon 23 Nov, 19:16 UTC — in 6 h` (see [`crate::times`]), in the reader's zone with
+//! `zone=member.time_zone`, without the relative part in e-mails (`relative=false`).
 
 use anyhow::Context;
 use axum::http::{StatusCode, header};
@@ -43,9 +68,56 @@ table{border-collapse:collapse}td,th{padding:.2rem .6rem;border-bottom:1px solid
 </html>
 "#;
 
+/// The coordinator console's layout: navigation across the five services, who is signed in, a
+/// sign-out form (a POST with the session's CSRF value), and an optional self-refresh.
+const CONSOLE_LAYOUT: &str = r#"<!doctype html>
+<html lang="{{lang}}" dir="{{dir}}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+{{#if refresh}}<meta http-equiv="refresh" content="{{refresh}}">
+{{/if}}<title>{{title}} · rrm console</title>
+<style>
+body{font:15px/1.5 system-ui,sans-serif;max-width:72rem;margin:0 auto;padding:0 1rem 2rem;color:#1b1b1b}
+.bar{display:flex;flex-wrap:wrap;align-items:center;justify-content:space-between;gap:.5rem;border-bottom:1px solid #ddd;margin-bottom:1.5rem;padding:.6rem 0}
+.bar ul{list-style:none;display:flex;flex-wrap:wrap;gap:1rem;margin:0;padding:0}
+.bar a{color:#1b1b1b}.bar a[aria-current]{font-weight:600;text-decoration:none}
+.bar form{margin:0;color:#555}.bar button{margin:0 0 0 .5rem;padding:.2rem .7rem;font-size:.9rem}
+.brand{font-weight:600;margin-inline-end:1rem}
+h1{font-size:1.5rem}
+pre,textarea{white-space:pre-wrap;font:14px/1.5 ui-monospace,monospace}
+.hash{font-family:ui-monospace,monospace;word-break:break-all;background:#f4f4f4;padding:.2rem .4rem}
+button{font-size:1rem;padding:.5rem 1.2rem;margin-top:1rem}
+.notice{background:#eef6ee;border:1px solid #9c9;padding:.75rem}
+.error{background:#fbeeee;border:1px solid #c99;padding:.75rem}
+.overdue{color:#a00;font-weight:600}
+table{border-collapse:collapse}td,th{padding:.2rem .6rem;border-bottom:1px solid #eee;text-align:start}
+</style>
+</head>
+<body>
+<header class="bar">
+<nav aria-label="Services"><ul><li class="brand">rrm console</li>
+{{#each nav}}<li><a href="{{this.href}}"{{#if this.current}} aria-current="page"{{/if}}>{{this.label}}</a></li>
+{{/each}}</ul></nav>
+{{#if coordinator}}<form method="post" action="{{sign_out}}">Signed in as <strong dir="auto">{{coordinator}}</strong>
+<input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Sign out</button></form>{{/if}}
+</header>
+<main>
+{{{body}}}
+</main>
+</body>
+</html>
+"#;
+
 const ERROR: &str = r#"<h1>{{title}}</h1>
 <p class="error">{{message}}</p>
 <p>Nothing was changed. If you think this is wrong, reply to the e-mail that brought you here.</p>
+"#;
+
+const CONSOLE_ERROR: &str = r#"<h1>{{title}}</h1>
+<p class="error">{{message}}</p>
+<p>Nothing was changed.</p>
 "#;
 
 /// A service's templates.
@@ -59,9 +131,13 @@ impl Pages {
     pub fn new(service: &str) -> anyhow::Result<Self> {
         let mut html = Handlebars::new();
         html.register_template_string("_layout", LAYOUT)?;
+        html.register_template_string("_console_layout", CONSOLE_LAYOUT)?;
         html.register_template_string("_error", ERROR)?;
+        html.register_template_string("_console_error", CONSOLE_ERROR)?;
+        crate::times::register(&mut html);
         let mut text = Handlebars::new();
         text.register_escape_fn(handlebars::no_escape);
+        crate::times::register(&mut text);
         Ok(Self {
             service: service.to_owned(),
             html,
@@ -117,21 +193,67 @@ impl Pages {
         data: &impl Serialize,
         lang: &str,
     ) -> Response {
-        let rendered = self.render_html(name, data).and_then(|body| {
-            let dir = rrm_contracts::LanguageCode::parse(lang)
-                .map(|l| l.is_rtl())
-                .unwrap_or(false);
-            self.render_html(
-                "_layout",
-                &json!({
-                    "title": title,
-                    "service": self.service,
-                    "lang": lang,
-                    "dir": if dir { "rtl" } else { "ltr" },
-                    "body": body,
-                }),
-            )
-        });
+        self.framed(status, "_layout", name, data, |body| {
+            json!({
+                "title": title,
+                "service": self.service,
+                "lang": lang,
+                "dir": dir_for(lang),
+                "body": body,
+            })
+        })
+    }
+
+    /// A coordinator console page: `name` rendered inside the console layout, with the
+    /// navigation, coordinator and sign-out form `frame` carries.
+    pub fn console_page(
+        &self,
+        status: StatusCode,
+        title: &str,
+        name: &str,
+        data: &impl Serialize,
+        frame: &crate::console::Frame,
+    ) -> Response {
+        self.framed(status, "_console_layout", name, data, |body| {
+            let mut layout = serde_json::to_value(frame).unwrap_or_else(|_| json!({}));
+            if let Some(fields) = layout.as_object_mut() {
+                fields.insert("title".into(), title.into());
+                fields.insert("lang".into(), "en".into());
+                fields.insert("dir".into(), dir_for("en").into());
+                fields.insert("body".into(), body.into());
+            }
+            layout
+        })
+    }
+
+    /// A readable error page inside the console layout.
+    pub fn console_error(
+        &self,
+        status: StatusCode,
+        title: &str,
+        message: &str,
+        frame: &crate::console::Frame,
+    ) -> Response {
+        self.console_page(
+            status,
+            title,
+            "_console_error",
+            &json!({ "title": title, "message": message }),
+            frame,
+        )
+    }
+
+    fn framed(
+        &self,
+        status: StatusCode,
+        layout: &str,
+        name: &str,
+        data: &impl Serialize,
+        around: impl FnOnce(String) -> serde_json::Value,
+    ) -> Response {
+        let rendered = self
+            .render_html(name, data)
+            .and_then(|body| self.render_html(layout, &around(body)));
         match rendered {
             Ok(html) => page_response(status, html),
             Err(e) => {
@@ -182,6 +304,15 @@ impl Pages {
             "_error",
             &json!({ "title": title, "message": message }),
         )
+    }
+}
+
+/// The writing direction of `lang` (a BCP 47 code): `rtl` for Arabic, Hebrew, Persian, Urdu and
+/// the other right-to-left languages, `ltr` for every other and for codes that do not parse.
+pub fn dir_for(lang: &str) -> &'static str {
+    match rrm_contracts::LanguageCode::parse(lang) {
+        Ok(code) if code.is_rtl() => "rtl",
+        _ => "ltr",
     }
 }
 
@@ -259,6 +390,16 @@ mod tests {
         assert!(arabic.contains(r#"<html lang="ar" dir="rtl">"#), "{arabic}");
         assert!(arabic.contains("<p>مرحبا</p>"));
         assert!(html("fr").contains(r#"<html lang="fr" dir="ltr">"#));
+    }
+
+    #[test]
+    fn right_to_left_languages_are_known_by_their_code() {
+        for rtl in ["ar", "he", "fa", "ur", "ar-EG", "AR"] {
+            assert_eq!(dir_for(rtl), "rtl", "{rtl}");
+        }
+        for ltr in ["en", "fr", "zh", "ru", "es", "tr", "", "not a code"] {
+            assert_eq!(dir_for(ltr), "ltr", "{ltr}");
+        }
     }
 
     #[test]
