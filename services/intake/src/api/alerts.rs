@@ -1,0 +1,151 @@
+//! `/api/v1/alerts`: raise an alert (or get the one already raised for the same event), list
+//! alerts, show one with its timeline.
+
+use super::App;
+use crate::SERVICE;
+use crate::domain::{self, Alert, Defaults, NewAlert, TimelineEntry};
+use crate::store;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use rrm_contracts::{AlertRaised, Envelope, Event};
+use rrm_platform::{ApiJson, Problem, auth};
+use serde::Serialize;
+use uuid::Uuid;
+
+#[derive(Serialize)]
+pub struct AlertView<'a> {
+    #[serde(flatten)]
+    pub alert: &'a Alert,
+    /// True when this request repeated an alert already raised.
+    pub duplicate: bool,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+pub async fn raise(
+    State(app): State<App>,
+    headers: HeaderMap,
+    body: Result<ApiJson<NewAlert>, Problem>,
+) -> Result<Response, Problem> {
+    // Who asks comes first: without a valid token, nothing about the body is answered.
+    let coordinator = auth::authenticate(&app.service.store, &headers, "alerts:write")?;
+    let ApiJson(input) = body?;
+    let now = Utc::now();
+    let defaults = Defaults {
+        languages: &app.languages,
+        supported: &app.supported,
+        deadline_hours: app.deadline_hours,
+    };
+    let alert = domain::validate(input, &defaults, &coordinator.name, now)
+        .map_err(Problem::invalid_fields)?;
+    let keys = domain::dedup_keys(&alert);
+    let window = app.dedup_window;
+    // Durable when this returns: only then is the alert answered 2xx.
+    let (stored, duplicate) = app
+        .service
+        .store
+        .transact::<_, std::convert::Infallible, _>(move |tx| {
+            for key in &keys {
+                if let Some(existing_id) = store::dedup(tx, key)?
+                    && let Some(existing) = store::alert_in(tx, existing_id)?
+                    && (key.starts_with("key:") || now - existing.raised_at < window)
+                {
+                    return Ok((existing, true));
+                }
+            }
+            store::put_alert(tx, &alert)?;
+            for key in &keys {
+                store::put_dedup(tx, key, alert.alert_id)?;
+            }
+            let event = Event::AlertRaised(AlertRaised {
+                alert_id: alert.alert_id,
+                title: alert.title.clone(),
+                summary: alert.summary.clone(),
+                regions: alert.regions.clone(),
+                topics: alert.topics.clone(),
+                severity: alert.severity,
+                languages: alert.languages.clone(),
+                deadline: alert.deadline,
+                raised_by: alert.raised_by.clone(),
+            });
+            tx.emit(&Envelope::new(&event, SERVICE, Some(alert.alert_id), None))?;
+            Ok((alert, false))
+        })
+        .await
+        .map_err(Problem::internal)?;
+    let span = tracing::info_span!("alert", correlation_id = %stored.alert_id);
+    span.in_scope(|| tracing::info!(duplicate, "alert raised"));
+    let status = if duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    // A new alert's events have not been published yet: only a duplicate has a timeline to read.
+    let timeline = if duplicate {
+        timeline(&app, stored.alert_id).await?
+    } else {
+        Vec::new()
+    };
+    let view = AlertView {
+        alert: &stored,
+        duplicate,
+        timeline,
+    };
+    let location = format!("/api/v1/alerts/{}", stored.alert_id);
+    Ok((
+        status,
+        [(axum::http::header::LOCATION, location)],
+        Json(&view),
+    )
+        .into_response())
+}
+
+pub async fn list(State(app): State<App>, headers: HeaderMap) -> Result<Response, Problem> {
+    auth::authenticate(&app.service.store, &headers, "alerts:read")?;
+    let mut alerts = app
+        .service
+        .store
+        .read(store::all_alerts)
+        .await
+        .map_err(Problem::internal)?;
+    alerts.reverse(); // UUIDv7 keys: newest first
+    Ok(Json(serde_json::json!({ "alerts": alerts })).into_response())
+}
+
+pub async fn show(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    auth::authenticate(&app.service.store, &headers, "alerts:read")?;
+    let id = alert_id(&id)?;
+    let alert = store::alert(&app.service.store, id)
+        .map_err(Problem::internal)?
+        .ok_or_else(|| Problem::not_found("alert"))?;
+    let timeline = timeline(&app, id).await?;
+    Ok(Json(AlertView {
+        alert: &alert,
+        duplicate: false,
+        timeline,
+    })
+    .into_response())
+}
+
+/// An alert id from the path.
+pub fn alert_id(raw: &str) -> Result<Uuid, Problem> {
+    Uuid::parse_str(raw).map_err(|_| Problem::bad_request("the alert id is not a UUID"))
+}
+
+/// An alert's timeline, oldest first.
+pub async fn timeline(app: &App, alert_id: Uuid) -> Result<Vec<TimelineEntry>, Problem> {
+    let mut entries = app
+        .service
+        .store
+        .read(move |s| store::timeline(s, alert_id))
+        .await
+        .map_err(Problem::internal)?;
+    entries.sort_by_key(|e| e.occurred_at);
+    Ok(entries)
+}

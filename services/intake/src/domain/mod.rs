@@ -1,0 +1,8 @@
+//! Intake's rules, without I/O: what makes an alert valid, when two alerts are the same event,
+//! and how events read on a timeline.
+
+pub mod alerts;
+pub mod timeline;
+
+pub use alerts::{Alert, Defaults, NewAlert, dedup_keys, supported, validate};
+pub use timeline::{TimelineEntry, describe};

@@ -1,0 +1,79 @@
+//! Intake's trees and their records: the only file that names a tree.
+//!
+//! - `alerts`: [`Alert`] by alert id (UUIDv7 bytes, so key order is raising order).
+//! - `dedup`: alert id by dedup key (`key:<caller's key>`, `title:<normalised title>|<regions>`).
+//! - `timeline`: [`TimelineEntry`] by alert id bytes followed by event id bytes.
+//! - `meta`: markers, e.g. `bootstrap:<sha256>` → the bootstrap token's id.
+
+use crate::domain::{Alert, TimelineEntry};
+use rrm_bus::{Store, StoreError, Tx};
+use uuid::Uuid;
+
+const ALERTS: &str = "alerts";
+const DEDUP: &str = "dedup";
+const TIMELINE: &str = "timeline";
+const META: &str = "meta";
+
+/// Every tree intake opens (besides those the platform adds).
+pub const TREES: &[&str] = &[ALERTS, DEDUP, TIMELINE, META];
+
+pub fn alert(store: &Store, id: Uuid) -> Result<Option<Alert>, StoreError> {
+    store.get(ALERTS, id.as_bytes())
+}
+
+pub fn alert_in(tx: &Tx<'_>, id: Uuid) -> Result<Option<Alert>, StoreError> {
+    tx.get(ALERTS, id.as_bytes())
+}
+
+pub fn put_alert(tx: &Tx<'_>, alert: &Alert) -> Result<(), StoreError> {
+    tx.put(ALERTS, alert.alert_id.as_bytes(), alert)
+}
+
+/// Number of alerts stored.
+pub fn alert_count(store: &Store) -> Result<u64, StoreError> {
+    store.count(ALERTS)
+}
+
+/// Every alert, oldest first. Blocking: call it inside [`Store::read`].
+pub fn all_alerts(store: &Store) -> Result<Vec<Alert>, StoreError> {
+    store
+        .scan::<Alert>(ALERTS, b"")?
+        .map(|item| item.map(|(_, alert)| alert))
+        .collect()
+}
+
+pub fn dedup(tx: &Tx<'_>, key: &str) -> Result<Option<Uuid>, StoreError> {
+    tx.get(DEDUP, key)
+}
+
+pub fn put_dedup(tx: &Tx<'_>, key: &str, alert_id: Uuid) -> Result<(), StoreError> {
+    tx.put(DEDUP, key, &alert_id)
+}
+
+/// An alert's timeline, in key order (the caller sorts by time). Blocking: call it inside
+/// [`Store::read`].
+pub fn timeline(store: &Store, alert_id: Uuid) -> Result<Vec<TimelineEntry>, StoreError> {
+    store
+        .scan::<TimelineEntry>(TIMELINE, alert_id.as_bytes())?
+        .map(|item| item.map(|(_, entry)| entry))
+        .collect()
+}
+
+pub fn put_timeline_entry(
+    tx: &Tx<'_>,
+    alert_id: Uuid,
+    entry: &TimelineEntry,
+) -> Result<(), StoreError> {
+    let mut key = alert_id.as_bytes().to_vec();
+    key.extend_from_slice(entry.event_id.as_bytes());
+    tx.put(TIMELINE, key, entry)
+}
+
+/// The id of the bootstrap token with this hash, once it was announced.
+pub fn bootstrap_marker(tx: &Tx<'_>, hash: &str) -> Result<Option<Uuid>, StoreError> {
+    tx.get(META, format!("bootstrap:{hash}"))
+}
+
+pub fn put_bootstrap_marker(tx: &Tx<'_>, hash: &str, token_id: Uuid) -> Result<(), StoreError> {
+    tx.put(META, format!("bootstrap:{hash}"), &token_id)
+}
