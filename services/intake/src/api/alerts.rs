@@ -3,14 +3,14 @@
 
 use super::App;
 use crate::SERVICE;
-use crate::domain::{self, Alert, Defaults, NewAlert, TimelineEntry};
+use crate::domain::{self, Alert, CancelAlert, CancelError, Defaults, NewAlert, TimelineEntry};
 use crate::store;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use rrm_contracts::{AlertRaised, Envelope, Event};
+use rrm_contracts::{AlertCancelled, AlertRaised, Envelope, Event};
 use rrm_platform::{ApiJson, Problem, auth};
 use serde::Serialize;
 use uuid::Uuid;
@@ -50,7 +50,7 @@ pub async fn raise(
             for key in &keys {
                 if let Some(existing_id) = store::dedup(tx, key)?
                     && let Some(existing) = store::alert_in(tx, existing_id)?
-                    && (key.starts_with("key:") || now - existing.raised_at < window)
+                    && domain::repeats(&existing, key, now, window)
                 {
                     return Ok((existing, true));
                 }
@@ -127,6 +127,56 @@ pub async fn show(
     let timeline = timeline(&app, id).await?;
     Ok(Json(AlertView {
         alert: &alert,
+        duplicate: false,
+        timeline,
+    })
+    .into_response())
+}
+
+/// `POST /api/v1/alerts/{id}/cancel`: the alert is cancelled for good (`alert.cancelled` tells
+/// the other services); events still arriving for it go on its timeline without reopening it.
+pub async fn cancel(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Result<ApiJson<CancelAlert>, Problem>,
+) -> Result<Response, Problem> {
+    let coordinator = auth::authenticate(&app.service.store, &headers, "alerts:write")?;
+    let id = alert_id(&id)?;
+    let ApiJson(input) = body?;
+    let reason = domain::cancel_reason(input).map_err(Problem::invalid_fields)?;
+    let now = Utc::now();
+    let by = coordinator.name.clone();
+    let cancelled = app
+        .service
+        .store
+        .transact(move |tx| {
+            let Some(alert) = store::alert_in(tx, id)? else {
+                return Err(rrm_bus::abort(None));
+            };
+            let cancelled = domain::cancel(alert, reason.clone(), &by, now)
+                .map_err(|e| rrm_bus::abort(Some(e)))?;
+            store::put_alert(tx, &cancelled)?;
+            let event = Event::AlertCancelled(AlertCancelled {
+                alert_id: id,
+                reason,
+            });
+            tx.emit(&Envelope::new(&event, SERVICE, Some(id), None))?;
+            Ok(cancelled)
+        })
+        .await
+        .map_err(|e| match e {
+            rrm_bus::TxError::Abort(None) => Problem::not_found("alert"),
+            rrm_bus::TxError::Abort(Some(e @ CancelError::AlreadyCancelled)) => {
+                Problem::new(StatusCode::CONFLICT, "Already cancelled", e.to_string())
+            }
+            rrm_bus::TxError::Storage(e) => Problem::internal(e),
+        })?;
+    let span = tracing::info_span!("alert", correlation_id = %id);
+    span.in_scope(|| tracing::info!("alert cancelled"));
+    let timeline = timeline(&app, id).await?;
+    Ok(Json(AlertView {
+        alert: &cancelled,
         duplicate: false,
         timeline,
     })

@@ -6,7 +6,7 @@ pub mod openapi;
 pub mod tokens;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use chrono::Duration;
 use rrm_contracts::LanguageCode;
 use rrm_platform::Service;
@@ -30,6 +30,7 @@ pub fn routes(app: App) -> Router {
     Router::new()
         .route("/api/v1/alerts", get(alerts::list).post(alerts::raise))
         .route("/api/v1/alerts/{id}", get(alerts::show))
+        .route("/api/v1/alerts/{id}/cancel", post(alerts::cancel))
         .route("/api/v1/openapi.json", get(openapi::document))
         .with_state(app)
 }

@@ -4,5 +4,8 @@
 pub mod alerts;
 pub mod timeline;
 
-pub use alerts::{Alert, Defaults, NewAlert, dedup_keys, supported, validate};
+pub use alerts::{
+    Alert, AlertStatus, CancelAlert, CancelError, Defaults, NewAlert, cancel, cancel_reason,
+    dedup_keys, repeats, supported, validate,
+};
 pub use timeline::{TimelineEntry, describe};

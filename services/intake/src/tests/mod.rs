@@ -6,7 +6,7 @@ use crate::{SERVICE, Settings, store};
 use axum::body::Body;
 use axum::http::Request;
 use chrono::Duration;
-use rrm_contracts::LanguageCode;
+use rrm_contracts::{Envelope, LanguageCode};
 use rrm_platform::Service;
 use secrecy::SecretString;
 use serde_json::Value;
@@ -14,6 +14,7 @@ use std::sync::Arc;
 use tower::ServiceExt;
 
 mod alerts;
+mod cancel;
 
 /// The bootstrap coordinator's token (scope `admin`).
 pub const TOKEN: &str = "coordinator-token-for-tests-0123456789";
@@ -99,4 +100,44 @@ pub async fn call(
 /// `POST /api/v1/alerts` with `body`.
 pub async fn post(app: &App, token: Option<&str>, body: &str) -> (u16, String, Value) {
     call(app, "POST", "/api/v1/alerts", token, Some(body)).await
+}
+/// The events waiting in the outbox, oldest first.
+pub fn outbox(app: &App) -> Vec<Envelope> {
+    app.service
+        .store
+        .outbox_batch(1000)
+        .unwrap()
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect()
+}
+
+/// The outbox's events of type `event_type`.
+pub fn emitted(app: &App, event_type: &str) -> Vec<Envelope> {
+    outbox(app)
+        .into_iter()
+        .filter(|e| e.event_type == event_type)
+        .collect()
+}
+
+/// A coordinator token with `scopes`, issued straight into the store (as the platform applies a
+/// `coordinator.token_issued` event), for tests that are not about issuing tokens.
+pub async fn issued(app: &App, scopes: &[&str]) -> String {
+    let token = format!("test-token-{}", uuid::Uuid::now_v7().simple());
+    let event =
+        rrm_contracts::Event::CoordinatorTokenIssued(rrm_contracts::CoordinatorTokenIssued {
+            token_id: uuid::Uuid::now_v7(),
+            name: "test desk".into(),
+            token_sha256: rrm_platform::auth::token_hash(&token),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            expires_at: None,
+        });
+    app.service
+        .store
+        .transact::<_, std::convert::Infallible, _>(move |tx| {
+            Ok(rrm_platform::auth::apply(tx, &event)?)
+        })
+        .await
+        .unwrap();
+    token
 }
