@@ -3,9 +3,12 @@
 //! - `alerts`: [`Alert`] by alert id (UUIDv7 bytes, so key order is raising order).
 //! - `dedup`: alert id by dedup key (`key:<caller's key>`, `title:<normalised title>|<regions>`).
 //! - `timeline`: [`TimelineEntry`] by alert id bytes followed by event id bytes.
-//! - `meta`: markers, e.g. `bootstrap:<sha256>` → the bootstrap token's id.
+//! - `tokens`: [`TokenRecord`] by token id (UUIDv7 bytes): coordinator tokens for listing and
+//!   revoking. Hashes stay in the platform's credentials tree.
+//! - `meta`: markers: `bootstrap:<sha256>` → the bootstrap token's id; `bootstrap_tokens` → the
+//!   ids of every bootstrap token announced (to revoke them once a real admin exists).
 
-use crate::domain::{Alert, TimelineEntry};
+use crate::domain::{Alert, TimelineEntry, TokenRecord};
 use rrm_bus::{Store, StoreError, Tx};
 use uuid::Uuid;
 
@@ -13,9 +16,11 @@ const ALERTS: &str = "alerts";
 const DEDUP: &str = "dedup";
 const TIMELINE: &str = "timeline";
 const META: &str = "meta";
+const TOKENS: &str = "tokens";
+const BOOTSTRAP_TOKENS: &str = "bootstrap_tokens";
 
 /// Every tree intake opens (besides those the platform adds).
-pub const TREES: &[&str] = &[ALERTS, DEDUP, TIMELINE, META];
+pub const TREES: &[&str] = &[ALERTS, DEDUP, TIMELINE, META, TOKENS];
 
 pub fn alert(store: &Store, id: Uuid) -> Result<Option<Alert>, StoreError> {
     store.get(ALERTS, id.as_bytes())
@@ -76,4 +81,37 @@ pub fn bootstrap_marker(tx: &Tx<'_>, hash: &str) -> Result<Option<Uuid>, StoreEr
 
 pub fn put_bootstrap_marker(tx: &Tx<'_>, hash: &str, token_id: Uuid) -> Result<(), StoreError> {
     tx.put(META, format!("bootstrap:{hash}"), &token_id)
+}
+
+pub fn token(store: &Store, id: Uuid) -> Result<Option<TokenRecord>, StoreError> {
+    store.get(TOKENS, id.as_bytes())
+}
+
+pub fn token_in(tx: &Tx<'_>, id: Uuid) -> Result<Option<TokenRecord>, StoreError> {
+    tx.get(TOKENS, id.as_bytes())
+}
+
+pub fn put_token(tx: &Tx<'_>, token: &TokenRecord) -> Result<(), StoreError> {
+    tx.put(TOKENS, token.token_id.as_bytes(), token)
+}
+
+/// Every token, oldest first. Blocking: call it inside [`Store::read`].
+pub fn all_tokens(store: &Store) -> Result<Vec<TokenRecord>, StoreError> {
+    store
+        .scan::<TokenRecord>(TOKENS, b"")?
+        .map(|item| item.map(|(_, token)| token))
+        .collect()
+}
+
+/// The ids of every bootstrap token ever announced.
+pub fn bootstrap_tokens(tx: &Tx<'_>) -> Result<Vec<Uuid>, StoreError> {
+    Ok(tx.get(META, BOOTSTRAP_TOKENS)?.unwrap_or_default())
+}
+
+pub fn add_bootstrap_token(tx: &Tx<'_>, id: Uuid) -> Result<(), StoreError> {
+    let mut ids = bootstrap_tokens(tx)?;
+    if !ids.contains(&id) {
+        ids.push(id);
+    }
+    tx.put(META, BOOTSTRAP_TOKENS, &ids)
 }

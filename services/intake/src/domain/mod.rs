@@ -3,9 +3,11 @@
 
 pub mod alerts;
 pub mod timeline;
+pub mod tokens;
 
 pub use alerts::{
     Alert, AlertStatus, CancelAlert, CancelError, Defaults, NewAlert, cancel, cancel_reason,
     dedup_keys, repeats, supported, validate,
 };
 pub use timeline::{TimelineEntry, describe};
+pub use tokens::{NewToken, SCOPES, TokenRecord, validate_token};

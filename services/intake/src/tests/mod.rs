@@ -15,6 +15,7 @@ use tower::ServiceExt;
 
 mod alerts;
 mod cancel;
+mod tokens;
 
 /// The bootstrap coordinator's token (scope `admin`).
 pub const TOKEN: &str = "coordinator-token-for-tests-0123456789";
