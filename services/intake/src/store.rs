@@ -8,7 +8,7 @@
 //! - `meta`: markers: `bootstrap:<sha256>` → the bootstrap token's id; `bootstrap_tokens` → the
 //!   ids of every bootstrap token announced (to revoke them once a real admin exists).
 
-use crate::domain::{Alert, TimelineEntry, TokenRecord};
+use crate::domain::{Alert, TimelineEntry, TokenRecord, Verdict};
 use rrm_bus::{Store, StoreError, Tx};
 use uuid::Uuid;
 
@@ -39,12 +39,33 @@ pub fn alert_count(store: &Store) -> Result<u64, StoreError> {
     store.count(ALERTS)
 }
 
-/// Every alert, oldest first. Blocking: call it inside [`Store::read`].
-pub fn all_alerts(store: &Store) -> Result<Vec<Alert>, StoreError> {
-    store
-        .scan::<Alert>(ALERTS, b"")?
-        .map(|item| item.map(|(_, alert)| alert))
-        .collect()
+/// Up to `want` alerts raised before the alert `before` (from the newest when `None`), newest
+/// first, as `verdict` takes, skips or stops. Reads no further than it must. Blocking: call it
+/// inside [`Store::read`].
+pub fn alerts_page(
+    store: &Store,
+    before: Option<Uuid>,
+    want: usize,
+    verdict: impl Fn(&Alert) -> Verdict,
+) -> Result<Vec<Alert>, StoreError> {
+    let mut page = Vec::new();
+    if want == 0 {
+        return Ok(page);
+    }
+    for item in
+        store.scan_back::<Alert>(ALERTS, before.as_ref().map(|id| id.as_bytes().as_slice()))?
+    {
+        let (_, alert) = item?;
+        match verdict(&alert) {
+            Verdict::Take => page.push(alert),
+            Verdict::Skip => continue,
+            Verdict::Stop => break,
+        }
+        if page.len() >= want {
+            break;
+        }
+    }
+    Ok(page)
 }
 
 pub fn dedup(tx: &Tx<'_>, key: &str) -> Result<Option<Uuid>, StoreError> {

@@ -3,16 +3,21 @@
 
 use super::App;
 use crate::SERVICE;
-use crate::domain::{self, Alert, CancelAlert, CancelError, Defaults, NewAlert, TimelineEntry};
+use crate::domain::{
+    self, Alert, AlertStatus, CancelAlert, CancelError, Defaults, ListFilter, NewAlert,
+    TimelineEntry,
+};
 use crate::store;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
+use base64::Engine;
+use chrono::{DateTime, Utc};
 use rrm_contracts::{AlertCancelled, AlertRaised, Envelope, Event};
-use rrm_platform::{ApiJson, Problem, auth};
-use serde::Serialize;
+use rrm_platform::{ApiJson, FieldProblem, Problem, auth};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 #[derive(Serialize)]
@@ -102,16 +107,134 @@ pub async fn raise(
         .into_response())
 }
 
-pub async fn list(State(app): State<App>, headers: HeaderMap) -> Result<Response, Problem> {
+/// `GET /api/v1/alerts` query: all optional; anything else is refused.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    limit: Option<String>,
+    cursor: Option<String>,
+    status: Option<String>,
+    since: Option<String>,
+}
+
+/// Most alerts one page holds, and how many when the caller does not say.
+const MAX_LIMIT: usize = 200;
+const DEFAULT_LIMIT: usize = 50;
+
+/// A page cursor: the last alert id of the previous page, URL-safe base64, opaque to callers.
+fn cursor(id: Uuid) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id.as_bytes())
+}
+
+fn parse_cursor(raw: &str) -> Option<Uuid> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(raw)
+        .ok()?;
+    Uuid::from_slice(&bytes).ok()
+}
+
+/// `GET /api/v1/alerts?limit=&cursor=&status=&since=`: newest first, a page at a time.
+pub async fn list(
+    State(app): State<App>,
+    headers: HeaderMap,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response, Problem> {
     auth::authenticate(&app.service.store, &headers, "alerts:read")?;
+    let Query(query) = query.map_err(|e| Problem::bad_request(e.body_text()))?;
+    let mut errors = Vec::new();
+    let mut problem = |field: &str, message: &str| {
+        errors.push(FieldProblem {
+            field: field.into(),
+            message: message.into(),
+        })
+    };
+    let limit = match query.limit.as_deref().map(str::parse::<usize>) {
+        None => DEFAULT_LIMIT,
+        Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
+        Some(_) => {
+            problem("limit", "must be a whole number from 1 to 200");
+            DEFAULT_LIMIT
+        }
+    };
+    let before = match query.cursor.as_deref() {
+        None => None,
+        Some(raw) => {
+            let parsed = parse_cursor(raw);
+            if parsed.is_none() {
+                problem("cursor", "is not a cursor from a previous page");
+            }
+            parsed
+        }
+    };
+    let status = match query.status.as_deref() {
+        None => None,
+        Some(raw) => {
+            let parsed = AlertStatus::parse(raw);
+            if parsed.is_none() {
+                problem("status", "must be open or cancelled");
+            }
+            parsed
+        }
+    };
+    let since = match query.since.as_deref() {
+        None => None,
+        Some(raw) => {
+            let parsed = DateTime::parse_from_rfc3339(raw)
+                .ok()
+                .map(|t| t.with_timezone(&Utc));
+            if parsed.is_none() {
+                problem(
+                    "since",
+                    "must be an RFC 3339 time, e.g. 2026-11-23T09:00:00Z",
+                );
+            }
+            parsed
+        }
+    };
+    if !errors.is_empty() {
+        let detail = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(Problem {
+            errors,
+            ..Problem::bad_request(detail)
+        });
+    }
+    let filter = ListFilter { status, since };
+    // One more than the page: whether it exists says whether there is a next page.
     let mut alerts = app
         .service
         .store
-        .read(store::all_alerts)
+        .read(move |s| store::alerts_page(s, before, limit + 1, |a| filter.verdict(a)))
         .await
         .map_err(Problem::internal)?;
-    alerts.reverse(); // UUIDv7 keys: newest first
-    Ok(Json(serde_json::json!({ "alerts": alerts })).into_response())
+    let next_cursor = if alerts.len() > limit {
+        alerts.truncate(limit);
+        alerts.last().map(|a| cursor(a.alert_id))
+    } else {
+        None
+    };
+    Ok(Json(serde_json::json!({ "alerts": alerts, "next_cursor": next_cursor })).into_response())
+}
+
+/// `GET /api/v1/alerts/{id}/timeline`: the alert's timeline alone, oldest first.
+pub async fn show_timeline(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    auth::authenticate(&app.service.store, &headers, "alerts:read")?;
+    let id = alert_id(&id)?;
+    if store::alert(&app.service.store, id)
+        .map_err(Problem::internal)?
+        .is_none()
+    {
+        return Err(Problem::not_found("alert"));
+    }
+    let timeline = timeline(&app, id).await?;
+    Ok(Json(serde_json::json!({ "timeline": timeline })).into_response())
 }
 
 pub async fn show(

@@ -31,6 +31,7 @@ pub fn routes(app: App) -> Router {
         .route("/api/v1/alerts", get(alerts::list).post(alerts::raise))
         .route("/api/v1/alerts/{id}", get(alerts::show))
         .route("/api/v1/alerts/{id}/cancel", post(alerts::cancel))
+        .route("/api/v1/alerts/{id}/timeline", get(alerts::show_timeline))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{id}/revoke", post(tokens::revoke_token))
         .route("/api/v1/openapi.json", get(openapi::document))

@@ -11,3 +11,31 @@ pub async fn document() -> impl IntoResponse {
         DOCUMENT,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::DOCUMENT;
+
+    /// The paths the router mounts, read from the router's own source.
+    fn routed() -> Vec<String> {
+        include_str!("mod.rs")
+            .split(".route(\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn every_route_of_the_router_is_in_the_document() {
+        let document: serde_json::Value = serde_json::from_str(DOCUMENT).unwrap();
+        let routes = routed();
+        assert!(routes.len() >= 7, "{routes:?}");
+        for route in routes {
+            assert!(
+                document["paths"].get(&route).is_some(),
+                "{route} is routed but not documented"
+            );
+        }
+    }
+}

@@ -122,6 +122,44 @@ pub fn cancel(
     })
 }
 
+/// Which alerts a listing shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ListFilter {
+    pub status: Option<AlertStatus>,
+    /// Raised at or after.
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// What a listing, reading alerts newest first, does with the next one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Take,
+    Skip,
+    /// Every alert from here on is older than wanted: stop reading.
+    Stop,
+}
+
+impl ListFilter {
+    /// Alerts are read in id order, and an id (UUIDv7) is taken just after the alert's
+    /// `raised_at` on the same clock; two alerts raised within a second may still swap places,
+    /// so reading stops only a second past `since`.
+    pub fn verdict(&self, alert: &Alert) -> Verdict {
+        if let Some(since) = self.since
+            && alert.raised_at < since
+        {
+            return if alert.raised_at < since - Duration::seconds(1) {
+                Verdict::Stop
+            } else {
+                Verdict::Skip
+            };
+        }
+        match self.status {
+            Some(status) if alert.status != status => Verdict::Skip,
+            _ => Verdict::Take,
+        }
+    }
+}
+
 /// Whether `existing`, found under dedup `key`, is what a new alert repeats: always for the
 /// caller's own key, within `window` for the same title and regions; never once cancelled (a
 /// coordinator raising the event again after cancelling it means a new alert).
@@ -411,6 +449,35 @@ mod tests {
         old.as_object_mut().unwrap().remove("status");
         let alert: Alert = serde_json::from_value(old).unwrap();
         assert_eq!(alert.status, AlertStatus::Open);
+    }
+
+    #[test]
+    fn a_listing_skips_other_statuses_and_stops_past_since() {
+        let now = Utc::now();
+        let alert = validate_at(input("Burning"), now).unwrap();
+        let open = ListFilter {
+            status: Some(AlertStatus::Open),
+            since: None,
+        };
+        assert_eq!(open.verdict(&alert), Verdict::Take);
+        let cancelled = ListFilter {
+            status: Some(AlertStatus::Cancelled),
+            since: None,
+        };
+        assert_eq!(cancelled.verdict(&alert), Verdict::Skip);
+        let since = |t| ListFilter {
+            status: None,
+            since: Some(t),
+        };
+        assert_eq!(since(now).verdict(&alert), Verdict::Take);
+        assert_eq!(
+            since(now + Duration::milliseconds(500)).verdict(&alert),
+            Verdict::Skip
+        );
+        assert_eq!(
+            since(now + Duration::hours(1)).verdict(&alert),
+            Verdict::Stop
+        );
     }
 
     #[test]

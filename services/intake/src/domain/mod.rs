@@ -6,8 +6,8 @@ pub mod timeline;
 pub mod tokens;
 
 pub use alerts::{
-    Alert, AlertStatus, CancelAlert, CancelError, Defaults, NewAlert, cancel, cancel_reason,
-    dedup_keys, repeats, supported, validate,
+    Alert, AlertStatus, CancelAlert, CancelError, Defaults, ListFilter, NewAlert, Verdict, cancel,
+    cancel_reason, dedup_keys, repeats, supported, validate,
 };
 pub use timeline::{TimelineEntry, describe};
 pub use tokens::{NewToken, SCOPES, TokenRecord, validate_token};

@@ -15,6 +15,7 @@ use tower::ServiceExt;
 
 mod alerts;
 mod cancel;
+mod pages;
 mod tokens;
 
 /// The bootstrap coordinator's token (scope `admin`).
