@@ -6,7 +6,8 @@
 //! - `tokens`: [`TokenRecord`] by token id (UUIDv7 bytes): coordinator tokens for listing and
 //!   revoking. Hashes stay in the platform's credentials tree.
 //! - `meta`: markers: `bootstrap:<sha256>` → the bootstrap token's id; `bootstrap_tokens` → the
-//!   ids of every bootstrap token announced (to revoke them once a real admin exists).
+//!   ids of every bootstrap token announced (to revoke them once a real admin exists);
+//!   `am-resolved:<dedup key>:<endsAt>` → the alert id an Alertmanager resolution was recorded on.
 
 use crate::domain::{Alert, TimelineEntry, TokenRecord, Verdict};
 use rrm_bus::{Store, StoreError, Tx};
@@ -135,4 +136,19 @@ pub fn add_bootstrap_token(tx: &Tx<'_>, id: Uuid) -> Result<(), StoreError> {
         ids.push(id);
     }
     tx.put(META, BOOTSTRAP_TOKENS, &ids)
+}
+
+/// Whether the Alertmanager resolution `(dedup_key, ends_at)` was recorded already; records it.
+pub fn first_resolution(
+    tx: &Tx<'_>,
+    dedup_key: &str,
+    ends_at: &str,
+    alert_id: Uuid,
+) -> Result<bool, StoreError> {
+    let key = format!("am-resolved:{dedup_key}:{ends_at}");
+    if tx.get::<Uuid>(META, &key)?.is_some() {
+        return Ok(false);
+    }
+    tx.put(META, key, &alert_id)?;
+    Ok(true)
 }

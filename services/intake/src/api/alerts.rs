@@ -14,7 +14,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
+use rrm_bus::{StoreError, Tx};
 use rrm_contracts::{AlertCancelled, AlertRaised, Envelope, Event};
 use rrm_platform::{ApiJson, FieldProblem, Problem, auth};
 use serde::{Deserialize, Serialize};
@@ -45,39 +46,12 @@ pub async fn raise(
     };
     let alert = domain::validate(input, &defaults, &coordinator.name, now)
         .map_err(Problem::invalid_fields)?;
-    let keys = domain::dedup_keys(&alert);
     let window = app.dedup_window;
     // Durable when this returns: only then is the alert answered 2xx.
     let (stored, duplicate) = app
         .service
         .store
-        .transact::<_, std::convert::Infallible, _>(move |tx| {
-            for key in &keys {
-                if let Some(existing_id) = store::dedup(tx, key)?
-                    && let Some(existing) = store::alert_in(tx, existing_id)?
-                    && domain::repeats(&existing, key, now, window)
-                {
-                    return Ok((existing, true));
-                }
-            }
-            store::put_alert(tx, &alert)?;
-            for key in &keys {
-                store::put_dedup(tx, key, alert.alert_id)?;
-            }
-            let event = Event::AlertRaised(AlertRaised {
-                alert_id: alert.alert_id,
-                title: alert.title.clone(),
-                summary: alert.summary.clone(),
-                regions: alert.regions.clone(),
-                topics: alert.topics.clone(),
-                severity: alert.severity,
-                languages: alert.languages.clone(),
-                deadline: alert.deadline,
-                raised_by: alert.raised_by.clone(),
-            });
-            tx.emit(&Envelope::new(&event, SERVICE, Some(alert.alert_id), None))?;
-            Ok((alert, false))
-        })
+        .transact::<_, std::convert::Infallible, _>(move |tx| Ok(raise_in(tx, alert, now, window)?))
         .await
         .map_err(Problem::internal)?;
     let span = tracing::info_span!("alert", correlation_id = %stored.alert_id);
@@ -105,6 +79,42 @@ pub async fn raise(
         Json(&view),
     )
         .into_response())
+}
+
+/// Stores `alert` and emits `alert.raised` — unless an open alert for the same event exists,
+/// which is returned instead, with `true`.
+pub(crate) fn raise_in(
+    tx: &Tx<'_>,
+    alert: Alert,
+    now: DateTime<Utc>,
+    window: Duration,
+) -> Result<(Alert, bool), StoreError> {
+    let keys = domain::dedup_keys(&alert);
+    for key in &keys {
+        if let Some(existing_id) = store::dedup(tx, key)?
+            && let Some(existing) = store::alert_in(tx, existing_id)?
+            && domain::repeats(&existing, key, now, window)
+        {
+            return Ok((existing, true));
+        }
+    }
+    store::put_alert(tx, &alert)?;
+    for key in &keys {
+        store::put_dedup(tx, key, alert.alert_id)?;
+    }
+    let event = Event::AlertRaised(AlertRaised {
+        alert_id: alert.alert_id,
+        title: alert.title.clone(),
+        summary: alert.summary.clone(),
+        regions: alert.regions.clone(),
+        topics: alert.topics.clone(),
+        severity: alert.severity,
+        languages: alert.languages.clone(),
+        deadline: alert.deadline,
+        raised_by: alert.raised_by.clone(),
+    });
+    tx.emit(&Envelope::new(&event, SERVICE, Some(alert.alert_id), None))?;
+    Ok((alert, false))
 }
 
 /// `GET /api/v1/alerts` query: all optional; anything else is refused.

@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod openapi;
 pub mod tokens;
+pub mod webhooks;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -34,6 +35,10 @@ pub fn routes(app: App) -> Router {
         .route("/api/v1/alerts/{id}/timeline", get(alerts::show_timeline))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{id}/revoke", post(tokens::revoke_token))
+        .route(
+            "/api/v1/webhooks/alertmanager",
+            post(webhooks::alertmanager),
+        )
         .route("/api/v1/openapi.json", get(openapi::document))
         .with_state(app)
 }

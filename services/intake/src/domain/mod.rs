@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod timeline;
 pub mod tokens;
+pub mod webhook;
 
 pub use alerts::{
     Alert, AlertStatus, CancelAlert, CancelError, Defaults, ListFilter, NewAlert, Verdict, cancel,

@@ -17,6 +17,7 @@ mod alerts;
 mod cancel;
 mod pages;
 mod tokens;
+mod webhook;
 
 /// The bootstrap coordinator's token (scope `admin`).
 pub const TOKEN: &str = "coordinator-token-for-tests-0123456789";
