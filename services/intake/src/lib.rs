@@ -4,9 +4,11 @@
 //!
 //! # Layout
 //! - [`settings`]: the `[intake]` configuration section.
-//! - [`domain`]: alert validation and duplicate rules, timeline wording (no I/O).
+//! - [`domain`]: alert validation, duplicate and cancel rules, token rules, the Alertmanager
+//!   mapping, timeline wording (no I/O).
 //! - [`store`]: intake's trees and typed reads and writes; the only file naming a tree.
-//! - [`api`]: the HTTP API, one module per resource, and its OpenAPI document.
+//! - [`api`]: the HTTP API, one module per resource (alerts, tokens, webhooks), and its OpenAPI
+//!   document.
 //! - [`handlers`]: what intake does with consumed events (the timeline projection).
 //!
 //! This file only wires them together.

@@ -1,4 +1,5 @@
 //! Intake's rules, without I/O: what makes an alert valid, when two alerts are the same event,
+//! when one can be cancelled, what a token may say, how Alertmanager's alerts map onto alerts,
 //! and how events read on a timeline.
 
 pub mod alerts;
