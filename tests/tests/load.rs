@@ -608,21 +608,32 @@ async fn intake_killed_mid_burst_keeps_every_answered_alert_and_half_writes_none
 
     // …each alert stored was announced by exactly one event, and each event announced a stored
     // alert: neither half of a raise without the other…
-    let stored: Vec<serde_json::Value> = stack
-        .http
-        .get(format!("{intake}/api/v1/alerts"))
-        .bearer_auth(BOOTSTRAP_TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .error_for_status()
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap()["alerts"]
-        .as_array()
-        .unwrap()
-        .clone();
+    // (The listing comes a page at a time: follow the cursor to the last page.)
+    let mut stored: Vec<serde_json::Value> = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = format!("{intake}/api/v1/alerts?limit=200");
+        if let Some(c) = &cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let page = stack
+            .http
+            .get(url)
+            .bearer_auth(BOOTSTRAP_TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap();
+        stored.extend(page["alerts"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
     let stored_ids: BTreeSet<Uuid> = stored
         .iter()
         .map(|a| Uuid::parse_str(a["alert_id"].as_str().unwrap()).unwrap())

@@ -344,6 +344,27 @@ impl Store {
             }))
     }
 
+    /// Committed records of `tree` with keys below `before` (every record when `None`), highest
+    /// key first, decoded lazily from one snapshot: for listing newest first, a page at a time,
+    /// by time-ordered keys. Call it from a blocking thread, as [`Store::scan`].
+    pub fn scan_back<T: DeserializeOwned>(
+        &self,
+        tree: &str,
+        before: Option<&[u8]>,
+    ) -> Result<impl Iterator<Item = Result<(Vec<u8>, T), StoreError>> + 'static, StoreError> {
+        use std::ops::Bound;
+        let table = self.snapshot_table(tree)?;
+        let upper = before.map_or(Bound::Unbounded, Bound::Excluded);
+        let range = table
+            .range::<&[u8]>((Bound::Unbounded, upper))
+            .map_err(engine)?;
+        let name = tree.to_owned();
+        Ok(range.rev().map(move |item| {
+            let (k, v) = item.map_err(engine)?;
+            Ok((k.value().to_vec(), decode(&name, v.value())?))
+        }))
+    }
+
     /// Number of committed records in `tree` (kept by the engine: no scan).
     pub fn count(&self, tree: &str) -> Result<u64, StoreError> {
         self.snapshot_table(tree)?.len().map_err(engine)

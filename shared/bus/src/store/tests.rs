@@ -286,6 +286,32 @@ async fn scans_return_only_the_prefix_in_key_order() {
     assert_eq!(keys, ["b/1", "b/2"]);
 }
 
+#[tokio::test]
+async fn a_backward_scan_starts_below_its_cursor_and_runs_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), &["things"]);
+    store
+        .transact(|tx| {
+            for key in ["a", "c", "b", "d"] {
+                tx.put("things", key, &key.to_string())?;
+            }
+            Ok::<_, TxError<Infallible>>(())
+        })
+        .await
+        .unwrap();
+    let back = |before: Option<&[u8]>| -> Vec<String> {
+        store
+            .scan_back::<String>("things", before)
+            .unwrap()
+            .map(|item| item.unwrap().1)
+            .collect()
+    };
+
+    assert_eq!(back(None), ["d", "c", "b", "a"]);
+    assert_eq!(back(Some(b"c")), ["b", "a"]);
+    assert_eq!(back(Some(b"a")), Vec::<String>::new());
+}
+
 #[test]
 fn a_store_from_the_earlier_engine_is_refused_with_a_way_out() {
     let dir = tempfile::tempdir().unwrap();

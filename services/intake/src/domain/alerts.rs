@@ -41,6 +41,131 @@ pub struct Alert {
     pub dedup_key: Option<String>,
     pub raised_by: String,
     pub raised_at: DateTime<Utc>,
+    /// `open` until a coordinator cancels it; alerts stored before cancelling existed are open.
+    #[serde(default)]
+    pub status: AlertStatus,
+    /// Who cancelled the alert, when and why; absent while it is open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancellation: Option<Cancellation>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertStatus {
+    #[default]
+    Open,
+    Cancelled,
+}
+
+impl AlertStatus {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "open" => Some(Self::Open),
+            "cancelled" => Some(Self::Cancelled),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cancellation {
+    pub reason: String,
+    pub cancelled_by: String,
+    pub cancelled_at: DateTime<Utc>,
+}
+
+/// What a coordinator sends to cancel an alert.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelAlert {
+    pub reason: String,
+}
+
+/// Why an alert cannot be cancelled.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CancelError {
+    #[error("the alert was already cancelled")]
+    AlreadyCancelled,
+}
+
+/// The reason for a cancellation, trimmed: 1 to 500 characters.
+pub fn cancel_reason(input: CancelAlert) -> Result<String, Vec<FieldProblem>> {
+    let reason = input.reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(vec![FieldProblem {
+            field: "reason".into(),
+            message: "must be 1 to 500 characters".into(),
+        }]);
+    }
+    Ok(reason)
+}
+
+/// `alert`, cancelled by `by` for `reason`. An alert is cancelled once: cancelling is final, and
+/// nothing that happens later reopens it.
+pub fn cancel(
+    alert: Alert,
+    reason: String,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<Alert, CancelError> {
+    if alert.status == AlertStatus::Cancelled {
+        return Err(CancelError::AlreadyCancelled);
+    }
+    Ok(Alert {
+        status: AlertStatus::Cancelled,
+        cancellation: Some(Cancellation {
+            reason,
+            cancelled_by: by.to_owned(),
+            cancelled_at: now,
+        }),
+        ..alert
+    })
+}
+
+/// Which alerts a listing shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ListFilter {
+    pub status: Option<AlertStatus>,
+    /// Raised at or after.
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// What a listing, reading alerts newest first, does with the next one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Take,
+    Skip,
+    /// Every alert from here on is older than wanted: stop reading.
+    Stop,
+}
+
+impl ListFilter {
+    /// Alerts are read in id order, and an id (UUIDv7) is taken just after the alert's
+    /// `raised_at` on the same clock; two alerts raised within a second may still swap places,
+    /// so reading stops only a second past `since`.
+    pub fn verdict(&self, alert: &Alert) -> Verdict {
+        if let Some(since) = self.since
+            && alert.raised_at < since
+        {
+            return if alert.raised_at < since - Duration::seconds(1) {
+                Verdict::Stop
+            } else {
+                Verdict::Skip
+            };
+        }
+        match self.status {
+            Some(status) if alert.status != status => Verdict::Skip,
+            _ => Verdict::Take,
+        }
+    }
+}
+
+/// Whether `existing`, found under dedup `key`, is what a new alert repeats: always for the
+/// caller's own key, within `window` for the same title and regions; never once cancelled (a
+/// coordinator raising the event again after cancelling it means a new alert).
+pub fn repeats(existing: &Alert, key: &str, now: DateTime<Utc>, window: Duration) -> bool {
+    existing.status == AlertStatus::Open
+        && (key.starts_with("key:") || now - existing.raised_at < window)
 }
 
 pub struct Defaults<'a> {
@@ -166,6 +291,8 @@ pub fn validate(
         dedup_key,
         raised_by: raised_by.to_owned(),
         raised_at: now,
+        status: AlertStatus::Open,
+        cancellation: None,
     })
 }
 
@@ -262,6 +389,95 @@ mod tests {
         assert_eq!(dedup_keys(&a), dedup_keys(&b));
         let c = validate_at(input("Riots in Leicester"), Utc::now()).unwrap();
         assert_ne!(dedup_keys(&a), dedup_keys(&c));
+    }
+
+    #[test]
+    fn an_alert_is_cancelled_once_and_stays_cancelled() {
+        let now = Utc::now();
+        let open = validate_at(input("Burning"), now).unwrap();
+        let cancelled = cancel(open, "raised by mistake".into(), "desk", now).unwrap();
+        assert_eq!(cancelled.status, AlertStatus::Cancelled);
+        assert_eq!(
+            cancelled.cancellation.as_ref().unwrap().reason,
+            "raised by mistake"
+        );
+        assert_eq!(
+            cancel(cancelled, "again".into(), "desk", now).unwrap_err(),
+            CancelError::AlreadyCancelled
+        );
+    }
+
+    #[test]
+    fn a_cancel_reason_is_one_to_five_hundred_characters() {
+        let reason = |r: &str| cancel_reason(CancelAlert { reason: r.into() });
+        assert_eq!(reason("  mistake ").unwrap(), "mistake");
+        assert!(reason("   ").is_err());
+        assert!(reason(&"x".repeat(500)).is_ok());
+        assert_eq!(reason(&"x".repeat(501)).unwrap_err()[0].field, "reason");
+    }
+
+    #[test]
+    fn a_cancelled_alert_is_not_what_a_new_one_repeats() {
+        let now = Utc::now();
+        let open = validate_at(input("Burning"), now).unwrap();
+        assert!(repeats(
+            &open,
+            "title:burning|europe",
+            now,
+            Duration::hours(24)
+        ));
+        assert!(!repeats(
+            &open,
+            "title:burning|europe",
+            now + Duration::hours(25),
+            Duration::hours(24)
+        ));
+        assert!(repeats(
+            &open,
+            "key:x",
+            now + Duration::hours(25),
+            Duration::hours(24)
+        ));
+        let cancelled = cancel(open, "mistake".into(), "desk", now).unwrap();
+        assert!(!repeats(&cancelled, "key:x", now, Duration::hours(24)));
+    }
+
+    #[test]
+    fn an_alert_stored_before_cancelling_existed_reads_as_open() {
+        let now = Utc::now();
+        let mut old = serde_json::to_value(validate_at(input("Burning"), now).unwrap()).unwrap();
+        old.as_object_mut().unwrap().remove("status");
+        let alert: Alert = serde_json::from_value(old).unwrap();
+        assert_eq!(alert.status, AlertStatus::Open);
+    }
+
+    #[test]
+    fn a_listing_skips_other_statuses_and_stops_past_since() {
+        let now = Utc::now();
+        let alert = validate_at(input("Burning"), now).unwrap();
+        let open = ListFilter {
+            status: Some(AlertStatus::Open),
+            since: None,
+        };
+        assert_eq!(open.verdict(&alert), Verdict::Take);
+        let cancelled = ListFilter {
+            status: Some(AlertStatus::Cancelled),
+            since: None,
+        };
+        assert_eq!(cancelled.verdict(&alert), Verdict::Skip);
+        let since = |t| ListFilter {
+            status: None,
+            since: Some(t),
+        };
+        assert_eq!(since(now).verdict(&alert), Verdict::Take);
+        assert_eq!(
+            since(now + Duration::milliseconds(500)).verdict(&alert),
+            Verdict::Skip
+        );
+        assert_eq!(
+            since(now + Duration::hours(1)).verdict(&alert),
+            Verdict::Stop
+        );
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The alert API as coordinators use it, in process: authentication, problem+json for bad
-//! input with nothing written, and duplicates returning the first alert.
+//! Raising alerts: authentication, problem+json for bad input with nothing written, and
+//! duplicates returning the first alert.
 
 use super::*;
 use axum::body::Body;
@@ -7,76 +7,7 @@ use axum::http::Request;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-const TOKEN: &str = "coordinator-token-for-tests-0123456789";
-
-async fn app() -> (tempfile::TempDir, App) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
-    std::fs::copy(config.join("default.toml"), dir.path().join("default.toml")).unwrap();
-    let data = dir.path().join("data");
-    std::fs::write(
-        dir.path().join("test.toml"),
-        format!(
-            "[links]\nsecret = \"0123456789abcdef0123456789abcdef\"\n[storage]\ndata_dir = {:?}\n",
-            data.display().to_string()
-        ),
-    )
-    .unwrap();
-    let settings: Settings = rrm_platform::config::load_from(dir.path(), "test").unwrap();
-    let service =
-        Service::open(SERVICE, settings.common, &[ALERTS, DEDUP, TIMELINE, META]).unwrap();
-    bootstrap(&service, &SecretString::from(TOKEN.to_owned()))
-        .await
-        .unwrap();
-    // Announced once: a restart with the same token issues nothing new.
-    bootstrap(&service, &SecretString::from(TOKEN.to_owned()))
-        .await
-        .unwrap();
-    assert_eq!(service.store.outbox_len(), 1);
-    let app = App {
-        service,
-        languages: Arc::new(vec![
-            LanguageCode::parse("en").unwrap(),
-            LanguageCode::parse("ar").unwrap(),
-        ]),
-        supported: Arc::new(
-            ["ar", "en", "fr"]
-                .iter()
-                .map(|l| LanguageCode::parse(l).unwrap())
-                .collect(),
-        ),
-        deadline_hours: 6,
-        dedup_window: Duration::hours(24),
-    };
-    (dir, app)
-}
-
-async fn post(app: &App, token: Option<&str>, body: &str) -> (u16, String, Value) {
-    let mut request = Request::post("/api/v1/alerts").header("content-type", "application/json");
-    if let Some(t) = token {
-        request = request.header("authorization", format!("Bearer {t}"));
-    }
-    let response = routes(app.clone())
-        .oneshot(request.body(Body::from(body.to_owned())).unwrap())
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    (
-        status,
-        content_type,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
-
-fn alert() -> Value {
+pub fn alert() -> Value {
     json!({ "title": "Riots after a burning", "summary": "Clashes in two cities.", "regions": ["europe"], "topics": ["religion"], "severity": "high" })
 }
 
@@ -108,7 +39,7 @@ async fn a_repeat_of_the_same_event_returns_the_first_alert() {
     assert_eq!(status, 200);
     assert_eq!(second["duplicate"], true);
     assert_eq!(first["alert_id"], second["alert_id"]);
-    assert_eq!(app.service.store.count(ALERTS).unwrap(), 1);
+    assert_eq!(store::alert_count(&app.service.store).unwrap(), 1);
 }
 
 #[tokio::test]
@@ -159,7 +90,7 @@ async fn bad_requests_get_problem_json_and_change_nothing() {
     let (status, _, _) = post(&app, Some(TOKEN), "{not json").await;
     assert_eq!(status, 400);
     let huge = json!({ "title": "t", "summary": "x".repeat(300 * 1024), "severity": "low" });
-    let response = rrm_platform::http::with_limits(routes(app.clone()))
+    let response = rrm_platform::http::with_limits(api::routes(app.clone()))
         .oneshot(
             Request::post("/api/v1/alerts")
                 .header("content-type", "application/json")
@@ -172,7 +103,7 @@ async fn bad_requests_get_problem_json_and_change_nothing() {
     assert_eq!(response.status().as_u16(), 413);
 
     assert_eq!(
-        app.service.store.count(ALERTS).unwrap(),
+        store::alert_count(&app.service.store).unwrap(),
         0,
         "nothing half-written"
     );

@@ -1,0 +1,334 @@
+//! `/api/v1/alerts`: raise an alert (or get the one already raised for the same event), list
+//! alerts, show one with its timeline.
+
+use super::App;
+use crate::SERVICE;
+use crate::domain::{
+    self, Alert, AlertStatus, CancelAlert, CancelError, Defaults, ListFilter, NewAlert,
+    TimelineEntry,
+};
+use crate::store;
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
+use rrm_bus::{StoreError, Tx};
+use rrm_contracts::{AlertCancelled, AlertRaised, Envelope, Event};
+use rrm_platform::{ApiJson, FieldProblem, Problem, auth};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Serialize)]
+pub struct AlertView<'a> {
+    #[serde(flatten)]
+    pub alert: &'a Alert,
+    /// True when this request repeated an alert already raised.
+    pub duplicate: bool,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+pub async fn raise(
+    State(app): State<App>,
+    headers: HeaderMap,
+    body: Result<ApiJson<NewAlert>, Problem>,
+) -> Result<Response, Problem> {
+    // Who asks comes first: without a valid token, nothing about the body is answered.
+    let coordinator = auth::authenticate(&app.service.store, &headers, "alerts:write")?;
+    let ApiJson(input) = body?;
+    let now = Utc::now();
+    let defaults = Defaults {
+        languages: &app.languages,
+        supported: &app.supported,
+        deadline_hours: app.deadline_hours,
+    };
+    let alert = domain::validate(input, &defaults, &coordinator.name, now)
+        .map_err(Problem::invalid_fields)?;
+    let window = app.dedup_window;
+    // Durable when this returns: only then is the alert answered 2xx.
+    let (stored, duplicate) = app
+        .service
+        .store
+        .transact::<_, std::convert::Infallible, _>(move |tx| Ok(raise_in(tx, alert, now, window)?))
+        .await
+        .map_err(Problem::internal)?;
+    let span = tracing::info_span!("alert", correlation_id = %stored.alert_id);
+    span.in_scope(|| tracing::info!(duplicate, "alert raised"));
+    let status = if duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    // A new alert's events have not been published yet: only a duplicate has a timeline to read.
+    let timeline = if duplicate {
+        timeline(&app, stored.alert_id).await?
+    } else {
+        Vec::new()
+    };
+    let view = AlertView {
+        alert: &stored,
+        duplicate,
+        timeline,
+    };
+    let location = format!("/api/v1/alerts/{}", stored.alert_id);
+    Ok((
+        status,
+        [(axum::http::header::LOCATION, location)],
+        Json(&view),
+    )
+        .into_response())
+}
+
+/// Stores `alert` and emits `alert.raised` — unless an open alert for the same event exists,
+/// which is returned instead, with `true`.
+pub(crate) fn raise_in(
+    tx: &Tx<'_>,
+    alert: Alert,
+    now: DateTime<Utc>,
+    window: Duration,
+) -> Result<(Alert, bool), StoreError> {
+    let keys = domain::dedup_keys(&alert);
+    for key in &keys {
+        if let Some(existing_id) = store::dedup(tx, key)?
+            && let Some(existing) = store::alert_in(tx, existing_id)?
+            && domain::repeats(&existing, key, now, window)
+        {
+            return Ok((existing, true));
+        }
+    }
+    store::put_alert(tx, &alert)?;
+    for key in &keys {
+        store::put_dedup(tx, key, alert.alert_id)?;
+    }
+    let event = Event::AlertRaised(AlertRaised {
+        alert_id: alert.alert_id,
+        title: alert.title.clone(),
+        summary: alert.summary.clone(),
+        regions: alert.regions.clone(),
+        topics: alert.topics.clone(),
+        severity: alert.severity,
+        languages: alert.languages.clone(),
+        deadline: alert.deadline,
+        raised_by: alert.raised_by.clone(),
+    });
+    tx.emit(&Envelope::new(&event, SERVICE, Some(alert.alert_id), None))?;
+    Ok((alert, false))
+}
+
+/// `GET /api/v1/alerts` query: all optional; anything else is refused.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    limit: Option<String>,
+    cursor: Option<String>,
+    status: Option<String>,
+    since: Option<String>,
+}
+
+/// Most alerts one page holds, and how many when the caller does not say.
+const MAX_LIMIT: usize = 200;
+const DEFAULT_LIMIT: usize = 50;
+
+/// A page cursor: the last alert id of the previous page, URL-safe base64, opaque to callers.
+fn cursor(id: Uuid) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id.as_bytes())
+}
+
+fn parse_cursor(raw: &str) -> Option<Uuid> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(raw)
+        .ok()?;
+    Uuid::from_slice(&bytes).ok()
+}
+
+/// `GET /api/v1/alerts?limit=&cursor=&status=&since=`: newest first, a page at a time.
+pub async fn list(
+    State(app): State<App>,
+    headers: HeaderMap,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response, Problem> {
+    auth::authenticate(&app.service.store, &headers, "alerts:read")?;
+    let Query(query) = query.map_err(|e| Problem::bad_request(e.body_text()))?;
+    let mut errors = Vec::new();
+    let mut problem = |field: &str, message: &str| {
+        errors.push(FieldProblem {
+            field: field.into(),
+            message: message.into(),
+        })
+    };
+    let limit = match query.limit.as_deref().map(str::parse::<usize>) {
+        None => DEFAULT_LIMIT,
+        Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
+        Some(_) => {
+            problem("limit", "must be a whole number from 1 to 200");
+            DEFAULT_LIMIT
+        }
+    };
+    let before = match query.cursor.as_deref() {
+        None => None,
+        Some(raw) => {
+            let parsed = parse_cursor(raw);
+            if parsed.is_none() {
+                problem("cursor", "is not a cursor from a previous page");
+            }
+            parsed
+        }
+    };
+    let status = match query.status.as_deref() {
+        None => None,
+        Some(raw) => {
+            let parsed = AlertStatus::parse(raw);
+            if parsed.is_none() {
+                problem("status", "must be open or cancelled");
+            }
+            parsed
+        }
+    };
+    let since = match query.since.as_deref() {
+        None => None,
+        Some(raw) => {
+            let parsed = DateTime::parse_from_rfc3339(raw)
+                .ok()
+                .map(|t| t.with_timezone(&Utc));
+            if parsed.is_none() {
+                problem(
+                    "since",
+                    "must be an RFC 3339 time, e.g. 2026-11-23T09:00:00Z",
+                );
+            }
+            parsed
+        }
+    };
+    if !errors.is_empty() {
+        let detail = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(Problem {
+            errors,
+            ..Problem::bad_request(detail)
+        });
+    }
+    let filter = ListFilter { status, since };
+    // One more than the page: whether it exists says whether there is a next page.
+    let mut alerts = app
+        .service
+        .store
+        .read(move |s| store::alerts_page(s, before, limit + 1, |a| filter.verdict(a)))
+        .await
+        .map_err(Problem::internal)?;
+    let next_cursor = if alerts.len() > limit {
+        alerts.truncate(limit);
+        alerts.last().map(|a| cursor(a.alert_id))
+    } else {
+        None
+    };
+    Ok(Json(serde_json::json!({ "alerts": alerts, "next_cursor": next_cursor })).into_response())
+}
+
+/// `GET /api/v1/alerts/{id}/timeline`: the alert's timeline alone, oldest first.
+pub async fn show_timeline(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    auth::authenticate(&app.service.store, &headers, "alerts:read")?;
+    let id = alert_id(&id)?;
+    if store::alert(&app.service.store, id)
+        .map_err(Problem::internal)?
+        .is_none()
+    {
+        return Err(Problem::not_found("alert"));
+    }
+    let timeline = timeline(&app, id).await?;
+    Ok(Json(serde_json::json!({ "timeline": timeline })).into_response())
+}
+
+pub async fn show(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    auth::authenticate(&app.service.store, &headers, "alerts:read")?;
+    let id = alert_id(&id)?;
+    let alert = store::alert(&app.service.store, id)
+        .map_err(Problem::internal)?
+        .ok_or_else(|| Problem::not_found("alert"))?;
+    let timeline = timeline(&app, id).await?;
+    Ok(Json(AlertView {
+        alert: &alert,
+        duplicate: false,
+        timeline,
+    })
+    .into_response())
+}
+
+/// `POST /api/v1/alerts/{id}/cancel`: the alert is cancelled for good (`alert.cancelled` tells
+/// the other services); events still arriving for it go on its timeline without reopening it.
+pub async fn cancel(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Result<ApiJson<CancelAlert>, Problem>,
+) -> Result<Response, Problem> {
+    let coordinator = auth::authenticate(&app.service.store, &headers, "alerts:write")?;
+    let id = alert_id(&id)?;
+    let ApiJson(input) = body?;
+    let reason = domain::cancel_reason(input).map_err(Problem::invalid_fields)?;
+    let now = Utc::now();
+    let by = coordinator.name.clone();
+    let cancelled = app
+        .service
+        .store
+        .transact(move |tx| {
+            let Some(alert) = store::alert_in(tx, id)? else {
+                return Err(rrm_bus::abort(None));
+            };
+            let cancelled = domain::cancel(alert, reason.clone(), &by, now)
+                .map_err(|e| rrm_bus::abort(Some(e)))?;
+            store::put_alert(tx, &cancelled)?;
+            let event = Event::AlertCancelled(AlertCancelled {
+                alert_id: id,
+                reason,
+            });
+            tx.emit(&Envelope::new(&event, SERVICE, Some(id), None))?;
+            Ok(cancelled)
+        })
+        .await
+        .map_err(|e| match e {
+            rrm_bus::TxError::Abort(None) => Problem::not_found("alert"),
+            rrm_bus::TxError::Abort(Some(e @ CancelError::AlreadyCancelled)) => {
+                Problem::new(StatusCode::CONFLICT, "Already cancelled", e.to_string())
+            }
+            rrm_bus::TxError::Storage(e) => Problem::internal(e),
+        })?;
+    let span = tracing::info_span!("alert", correlation_id = %id);
+    span.in_scope(|| tracing::info!("alert cancelled"));
+    let timeline = timeline(&app, id).await?;
+    Ok(Json(AlertView {
+        alert: &cancelled,
+        duplicate: false,
+        timeline,
+    })
+    .into_response())
+}
+
+/// An alert id from the path.
+pub fn alert_id(raw: &str) -> Result<Uuid, Problem> {
+    Uuid::parse_str(raw).map_err(|_| Problem::bad_request("the alert id is not a UUID"))
+}
+
+/// An alert's timeline, oldest first.
+pub async fn timeline(app: &App, alert_id: Uuid) -> Result<Vec<TimelineEntry>, Problem> {
+    let mut entries = app
+        .service
+        .store
+        .read(move |s| store::timeline(s, alert_id))
+        .await
+        .map_err(Problem::internal)?;
+    entries.sort_by_key(|e| e.occurred_at);
+    Ok(entries)
+}

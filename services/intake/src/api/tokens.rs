@@ -1,0 +1,263 @@
+//! `/api/v1/tokens`: coordinator credentials, issued and revoked by admins (scope `admin`).
+//!
+//! A token's secret is random (32 bytes, URL-safe base64), shown once in the 201 answer and
+//! never stored: intake keeps, and `coordinator.token_issued` carries, only its SHA-256. Each
+//! change is applied to intake's own credentials (`auth::apply`) in the same transaction that
+//! emits its event, so a token works here as soon as it is answered, and elsewhere once the
+//! event arrives.
+//!
+//! # The bootstrap token
+//!
+//! `RRM_INTAKE__BOOTSTRAP_TOKEN` is announced once, as an `admin` token named "bootstrap
+//! coordinator", listed and revocable like any other. It exists to create the first real admin:
+//! when a token with the `admin` scope is created through this API, every bootstrap token still
+//! active is revoked in the same transaction (each with its `coordinator.token_revoked`). An
+//! operator who has lost every admin token sets a new bootstrap value and restarts intake; that
+//! one, too, lasts until the next admin is created.
+
+use super::App;
+use crate::SERVICE;
+use crate::domain::{self, NewToken, TokenRecord};
+use crate::store;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use rrm_bus::{Tx, TxError, abort};
+use rrm_contracts::{CoordinatorTokenIssued, CoordinatorTokenRevoked, Envelope, Event};
+use rrm_platform::{ApiJson, Problem, Service, auth};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// A new token as answered once: the record and its secret.
+#[derive(Serialize)]
+struct Created<'a> {
+    token_id: Uuid,
+    name: &'a str,
+    scopes: &'a [String],
+    expires_at: Option<DateTime<Utc>>,
+    token: &'a str,
+}
+
+/// A token as listed: never its secret or hash.
+#[derive(Serialize)]
+struct TokenView<'a> {
+    token_id: Uuid,
+    name: &'a str,
+    scopes: &'a [String],
+    expires_at: Option<DateTime<Utc>>,
+    revoked: bool,
+    created_at: DateTime<Utc>,
+}
+
+impl<'a> From<&'a TokenRecord> for TokenView<'a> {
+    fn from(t: &'a TokenRecord) -> Self {
+        Self {
+            token_id: t.token_id,
+            name: &t.name,
+            scopes: &t.scopes,
+            expires_at: t.expires_at,
+            revoked: t.revoked,
+            created_at: t.created_at,
+        }
+    }
+}
+
+/// 32 random bytes from the operating system, URL-safe base64 without padding: 43 characters.
+fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Issues `record` with the secret's `hash`: stored, applied to intake's credentials, announced.
+fn issue(tx: &Tx<'_>, record: &TokenRecord, hash: String) -> Result<(), rrm_bus::StoreError> {
+    let event = Event::CoordinatorTokenIssued(CoordinatorTokenIssued {
+        token_id: record.token_id,
+        name: record.name.clone(),
+        token_sha256: hash,
+        scopes: record.scopes.clone(),
+        expires_at: record.expires_at,
+    });
+    store::put_token(tx, record)?;
+    auth::apply(tx, &event)?;
+    tx.emit(&Envelope::new(&event, SERVICE, None, None))
+}
+
+/// Revokes `record` unless it already is; returns it as it now stands and whether it changed.
+fn revoke(tx: &Tx<'_>, record: TokenRecord) -> Result<(TokenRecord, bool), rrm_bus::StoreError> {
+    if record.revoked {
+        return Ok((record, false));
+    }
+    let record = TokenRecord {
+        revoked: true,
+        ..record
+    };
+    let event = Event::CoordinatorTokenRevoked(CoordinatorTokenRevoked {
+        token_id: record.token_id,
+    });
+    store::put_token(tx, &record)?;
+    auth::apply(tx, &event)?;
+    tx.emit(&Envelope::new(&event, SERVICE, None, None))?;
+    Ok((record, true))
+}
+
+/// `POST /api/v1/tokens`.
+pub async fn create(
+    State(app): State<App>,
+    headers: HeaderMap,
+    body: Result<ApiJson<NewToken>, Problem>,
+) -> Result<Response, Problem> {
+    let admin = auth::authenticate(&app.service.store, &headers, "admin")?;
+    let ApiJson(input) = body?;
+    let now = Utc::now();
+    let valid = domain::validate_token(input, now).map_err(Problem::invalid_fields)?;
+    let secret = new_secret();
+    let record = TokenRecord {
+        token_id: Uuid::now_v7(),
+        name: valid.name,
+        scopes: valid.scopes,
+        expires_at: valid.expires_at,
+        revoked: false,
+        created_at: now,
+        bootstrap: false,
+    };
+    let hash = auth::token_hash(&secret);
+    let stored = record.clone();
+    let bootstraps_revoked = app
+        .service
+        .store
+        .transact::<_, std::convert::Infallible, _>(move |tx| {
+            issue(tx, &stored, hash)?;
+            let mut revoked = 0;
+            if stored.is_admin() {
+                for id in store::bootstrap_tokens(tx)? {
+                    if let Some(bootstrap) = store::token_in(tx, id)?
+                        && revoke(tx, bootstrap)?.1
+                    {
+                        revoked += 1;
+                    }
+                }
+            }
+            Ok(revoked)
+        })
+        .await
+        .map_err(Problem::internal)?;
+    tracing::info!(token_id = %record.token_id, by = %admin.name, scopes = ?record.scopes, "coordinator token issued");
+    if bootstraps_revoked > 0 {
+        tracing::info!(
+            count = bootstraps_revoked,
+            "bootstrap token revoked: an admin token now exists"
+        );
+    }
+    let location = format!("/api/v1/tokens/{}", record.token_id);
+    Ok((
+        StatusCode::CREATED,
+        [(axum::http::header::LOCATION, location)],
+        Json(Created {
+            token_id: record.token_id,
+            name: &record.name,
+            scopes: &record.scopes,
+            expires_at: record.expires_at,
+            token: &secret,
+        }),
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/tokens`: every token, oldest first, revoked ones included.
+pub async fn list(State(app): State<App>, headers: HeaderMap) -> Result<Response, Problem> {
+    auth::authenticate(&app.service.store, &headers, "admin")?;
+    let tokens = app
+        .service
+        .store
+        .read(store::all_tokens)
+        .await
+        .map_err(Problem::internal)?;
+    let views: Vec<TokenView<'_>> = tokens.iter().map(TokenView::from).collect();
+    Ok(Json(serde_json::json!({ "tokens": views })).into_response())
+}
+
+/// `POST /api/v1/tokens/{id}/revoke`: idempotent; only the first revocation is announced.
+pub async fn revoke_token(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let admin = auth::authenticate(&app.service.store, &headers, "admin")?;
+    let id =
+        Uuid::parse_str(&id).map_err(|_| Problem::bad_request("the token id is not a UUID"))?;
+    let (record, changed) = app
+        .service
+        .store
+        .transact(move |tx| {
+            let record = store::token_in(tx, id)?.ok_or_else(|| abort(()))?;
+            Ok(revoke(tx, record)?)
+        })
+        .await
+        .map_err(|e| match e {
+            TxError::Abort(()) => Problem::not_found("token"),
+            TxError::Storage(e) => Problem::internal(e),
+        })?;
+    if changed {
+        tracing::info!(token_id = %id, by = %admin.name, "coordinator token revoked");
+    }
+    Ok(Json(TokenView::from(&record)).into_response())
+}
+
+/// Announces the bootstrap coordinator token once (by hash; the token itself never leaves), and
+/// keeps it listed so it can be revoked.
+pub async fn bootstrap(service: &Service, token: &SecretString) -> anyhow::Result<()> {
+    let token = token.expose_secret();
+    if token.len() < 24 {
+        anyhow::bail!("intake.bootstrap_token must be at least 24 characters");
+    }
+    let hash = auth::token_hash(token);
+    let issued = service
+        .store
+        .transact::<_, std::convert::Infallible, _>(move |tx| {
+            if let Some(token_id) = store::bootstrap_marker(tx, &hash)? {
+                // Announced by a version that kept no list of tokens: list it now.
+                if store::token_in(tx, token_id)?.is_none() {
+                    store::put_token(tx, &bootstrap_record(token_id))?;
+                    store::add_bootstrap_token(tx, token_id)?;
+                }
+                return Ok(false);
+            }
+            let record = bootstrap_record(Uuid::now_v7());
+            issue(tx, &record, hash.clone())?;
+            store::add_bootstrap_token(tx, record.token_id)?;
+            store::put_bootstrap_marker(tx, &hash, record.token_id)?;
+            Ok(true)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if issued {
+        tracing::info!("bootstrap coordinator token announced");
+    }
+    Ok(())
+}
+
+fn bootstrap_record(token_id: Uuid) -> TokenRecord {
+    // A UUIDv7 carries its creation time.
+    let created_at = token_id
+        .get_timestamp()
+        .and_then(|t| {
+            let (secs, nanos) = t.to_unix();
+            DateTime::from_timestamp(secs as i64, nanos)
+        })
+        .unwrap_or_else(Utc::now);
+    TokenRecord {
+        token_id,
+        name: "bootstrap coordinator".into(),
+        scopes: vec!["admin".into()],
+        expires_at: None,
+        revoked: false,
+        created_at,
+        bootstrap: true,
+    }
+}

@@ -1,0 +1,63 @@
+//! An alert's timeline: one line per event that carries the alert's id, in words.
+
+use chrono::{DateTime, Utc};
+use rrm_contracts::Event;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// One line of an alert's timeline.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub event_id: Uuid,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub occurred_at: DateTime<Utc>,
+    pub producer: String,
+    pub summary: String,
+}
+
+/// What an event means for the alert, as a coordinator reads it on the timeline.
+pub fn describe(event: &Event) -> String {
+    match event {
+        Event::AlertRaised(e) => format!("alert raised by {}: {}", e.raised_by, e.title),
+        Event::AlertCancelled(e) => format!("alert cancelled: {}", e.reason),
+        Event::PanelMobilized(e) => format!("{} members invited", e.invited.len()),
+        Event::MemberResponded(e) => format!(
+            "member {} {}",
+            e.member_id,
+            if e.accepted { "accepted" } else { "declined" }
+        ),
+        Event::PanelFormed(e) => format!(
+            "panel formed: {}",
+            e.authors
+                .iter()
+                .map(|a| a.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Event::DraftVersionCreated(e) => format!("draft version {}", short(&e.version_hash)),
+        Event::SignatureRecorded(e) => format!(
+            "member {} signed version {}",
+            e.member_id,
+            short(&e.version_hash)
+        ),
+        Event::OpedApproved(e) => format!(
+            "op-ed approved: {} ({} signatories)",
+            e.title,
+            e.signatories.len()
+        ),
+        Event::OpedCorrected(e) => format!("op-ed corrected: {}", e.note),
+        Event::OpedWithdrawn(e) => format!("op-ed withdrawn: {}", e.reason),
+        Event::TranslationCompleted(e) => format!("translated into {}", e.language),
+        Event::DistributionCompleted(e) => {
+            format!("{} distributed to {} editors", e.language, e.recipients)
+        }
+        Event::CoordinatorTokenIssued(_) | Event::CoordinatorTokenRevoked(_) => {
+            event.event_type().to_string()
+        }
+    }
+}
+
+fn short(hash: &str) -> &str {
+    hash.get(..12).unwrap_or(hash)
+}
