@@ -166,41 +166,45 @@ pub async fn list(
             DEFAULT_LIMIT
         }
     };
-    let before = match query.cursor.as_deref() {
-        None => None,
-        Some(raw) => {
-            let parsed = parse_cursor(raw);
-            if parsed.is_none() {
-                problem("cursor", "is not a cursor from a previous page");
-            }
-            parsed
+    // Each optional parameter: absent is `None`; present but unreadable is a field problem.
+    fn optional<T>(
+        problem: &mut impl FnMut(&str, &str),
+        field: &str,
+        raw: Option<&str>,
+        parsed: Option<T>,
+        message: &str,
+    ) -> Option<T> {
+        if raw.is_some() && parsed.is_none() {
+            problem(field, message);
         }
-    };
-    let status = match query.status.as_deref() {
-        None => None,
-        Some(raw) => {
-            let parsed = AlertStatus::parse(raw);
-            if parsed.is_none() {
-                problem("status", "must be open or cancelled");
-            }
-            parsed
-        }
-    };
-    let since = match query.since.as_deref() {
-        None => None,
-        Some(raw) => {
-            let parsed = DateTime::parse_from_rfc3339(raw)
-                .ok()
-                .map(|t| t.with_timezone(&Utc));
-            if parsed.is_none() {
-                problem(
-                    "since",
-                    "must be an RFC 3339 time, e.g. 2026-11-23T09:00:00Z",
-                );
-            }
-            parsed
-        }
-    };
+        parsed
+    }
+    let after = query.cursor.as_deref();
+    let before = optional(
+        &mut problem,
+        "cursor",
+        after,
+        after.and_then(parse_cursor),
+        "is not a cursor from a previous page",
+    );
+    let status = query.status.as_deref();
+    let status = optional(
+        &mut problem,
+        "status",
+        status,
+        status.and_then(AlertStatus::parse),
+        "must be open or cancelled",
+    );
+    let since = query.since.as_deref();
+    let since = optional(
+        &mut problem,
+        "since",
+        since,
+        since
+            .and_then(|raw| DateTime::parse_from_rfc3339(raw).ok())
+            .map(|t| t.with_timezone(&Utc)),
+        "must be an RFC 3339 time, e.g. 2026-11-23T09:00:00Z",
+    );
     if !errors.is_empty() {
         let detail = errors
             .iter()
