@@ -372,13 +372,10 @@ impl Store {
 
     /// Oldest events committed (so durable) but not yet confirmed by the broker, at most `limit`.
     pub fn outbox_batch(&self, limit: usize) -> Result<Vec<(Vec<u8>, Envelope)>, StoreError> {
-        let table = self.snapshot_table(OUTBOX)?;
-        let mut batch = Vec::new();
-        for item in table.iter().map_err(engine)?.take(limit) {
-            let (key, value) = item.map_err(engine)?;
-            batch.push((key.value().to_vec(), decode(OUTBOX, value.value())?));
-        }
-        Ok(batch)
+        self.outbox_after(None, limit)?
+            .into_iter()
+            .map(|entry| Ok((entry.key, decode(OUTBOX, &entry.bytes)?)))
+            .collect()
     }
 
     /// Events committed after the one with key `after` (the relay's cursor, so events already on
