@@ -1,10 +1,18 @@
 //! The invitation pages as members use them, in process.
 
 use super::*;
+use crate::domain::Member;
+use crate::pages::invitation::{pages, routes};
+use crate::store::{BY_EMAIL, INVITATIONS, MEMBERS, PANELS};
 use axum::body::Body;
 use axum::http::Request;
+use chrono::Utc;
+use rrm_bus::{HandleError, Handler};
+use rrm_contracts::{AlertRaised, Envelope, Event, LanguageCode, PanelFormed};
+use rrm_platform::mail;
 use std::collections::BTreeSet;
 use tower::ServiceExt;
+use uuid::Uuid;
 
 struct Fixture {
     _dir: tempfile::TempDir,

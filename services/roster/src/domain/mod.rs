@@ -1,6 +1,7 @@
 //! Roster rules: who is invited for an alert, and when a panel is formed.
 
-use rrm_contracts::EmailAddress;
+use chrono::{DateTime, Utc};
+use rrm_contracts::{AlertRaised, EmailAddress, PanelMember};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use uuid::Uuid;
@@ -179,5 +180,42 @@ mod tests {
         let csv = "name,email,line,regions,topics,languages\nA,a@x.org,L,,,\nB,not-an-email,L,,,\n";
         let err = parse_members(csv.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("line 3"), "{err}");
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Panel {
+    pub panel_id: Uuid,
+    pub alert: AlertRaised,
+    pub invitations: Vec<Uuid>,
+    pub formed: bool,
+    /// The members who became its authors when it formed.
+    #[serde(default)]
+    pub authors: Vec<Uuid>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Answer {
+    Pending,
+    Accepted,
+    Declined,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Invitation {
+    pub invitation_id: Uuid,
+    pub alert_id: Uuid,
+    pub member_id: Uuid,
+    pub answer: Answer,
+    pub answered_at: Option<DateTime<Utc>>,
+}
+
+pub(crate) fn panel_member(m: &Member) -> PanelMember {
+    PanelMember {
+        member_id: m.member_id,
+        name: m.name.clone(),
+        email: m.email.clone(),
+        line: m.line.clone(),
     }
 }

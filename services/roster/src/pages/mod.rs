@@ -1,0 +1,3 @@
+//! Roster's handlebars pages, one module per page (templates in `src/templates/`).
+
+pub mod invitation;
