@@ -16,8 +16,8 @@ use axum::routing::get;
 use chrono::{DateTime, Utc};
 use rrm_bus::{HandleError, Handler, Prepared, Store, Tx, TxError, TxResult, abort};
 use rrm_contracts::{
-    DraftVersionCreated, Envelope, Event, LanguageCode, OpedApproved, PanelFormed, PanelMember,
-    Signatory, SignatureRecorded,
+    DraftSubmitted, DraftVersionCreated, Envelope, Event, LanguageCode, OpedApproved, PanelFormed,
+    PanelMember, Signatory, SignatureRecorded,
 };
 use rrm_platform::mail::{self, MailWaker, MailWorker, NewMail, NoHook};
 use rrm_platform::{CommonSettings, LinkSigner, Pages, Service, Worker};
@@ -522,6 +522,18 @@ async fn save_version(
             for a in &draft.panel.authors {
                 writer.sign_request(tx, &draft, &version, a)?;
             }
+            tx.emit(&Envelope::new(
+                &Event::DraftSubmitted(DraftSubmitted {
+                    alert_id: draft.panel.alert_id,
+                    draft_id: draft.draft_id,
+                    version_hash: hash.clone(),
+                    round: draft.round,
+                    signatories: draft.panel.authors.len() as u32,
+                }),
+                SERVICE,
+                correlation,
+                None,
+            ))?;
         }
         tx.put(DRAFTS, draft.draft_id.as_bytes(), &draft)?;
         Ok(Saved::Version {

@@ -9,11 +9,13 @@
 //! - [`store`]: intake's trees and typed reads and writes; the only file naming a tree.
 //! - [`api`]: the HTTP API, one module per resource (alerts, tokens, webhooks), and its OpenAPI
 //!   document.
-//! - [`handlers`]: what intake does with consumed events (the timeline projection).
+//! - [`handlers`]: what intake does with consumed events (the timeline and the stages).
+//! - [`clock`]: the pipeline's clock, firing the stage timers the store keeps.
 //!
 //! This file only wires them together.
 
 pub mod api;
+pub mod clock;
 pub mod domain;
 pub mod handlers;
 pub mod settings;
@@ -21,8 +23,10 @@ pub mod store;
 
 pub use settings::{IntakeSettings, Settings};
 
-use chrono::Duration;
+use chrono::{Duration, Utc};
 use rrm_platform::Service;
+use rrm_platform::Worker;
+use rrm_platform::mail::{MailWaker, MailWorker, NoHook};
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
@@ -38,6 +42,8 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
             "intake.default_languages: {unsupported} is not in intake.supported_languages"
         );
     }
+    let budgets = settings.intake.budgets.budgets()?;
+    let recipients = settings::recipients(&settings.intake.overdue_mail_to)?;
     let service = Service::open(SERVICE, settings.common, store::TREES)?;
     if let Some(token) = &settings.intake.bootstrap_token {
         api::tokens::bootstrap(&service, token).await?;
@@ -48,11 +54,32 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
         supported: Arc::new(supported),
         deadline_hours: settings.intake.default_deadline_hours,
         dedup_window: Duration::hours(settings.intake.dedup_window_hours),
+        budgets,
     };
     let router = api::routes(app);
-    service
-        .run(router, Arc::new(handlers::Timeline), Vec::new(), stop)
-        .await
+    let mail = MailWaker::default();
+    let mailer = MailWorker::new(
+        service.store.clone(),
+        &service.settings.smtp,
+        Arc::new(NoHook),
+        &mail,
+    )?;
+    let clock = clock::Clock {
+        store: service.store.clone(),
+        now: Arc::new(Utc::now),
+        tick: settings.intake.clock_tick,
+        recipients: Arc::new(recipients),
+        mail_domain: service.mail_domain(),
+        public_url: service.public_url(SERVICE),
+        pages: Arc::new(clock::mail_pages()?),
+        mail,
+    };
+    let workers: Vec<Worker> = vec![
+        Box::new(move |stop| Box::pin(mailer.run(stop))),
+        Box::new(move |stop| Box::pin(clock.run(stop))),
+    ];
+    let handler = Arc::new(handlers::Projections { budgets });
+    service.run(router, handler, workers, stop).await
 }
 
 #[cfg(test)]

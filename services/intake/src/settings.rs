@@ -1,6 +1,7 @@
 //! Intake's section of the configuration (`[intake]`, `RRM_INTAKE__*`).
 
-use rrm_contracts::LanguageCode;
+use crate::domain::Budgets;
+use rrm_contracts::{EmailAddress, LanguageCode};
 use rrm_platform::CommonSettings;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -28,6 +29,75 @@ pub struct IntakeSettings {
     /// It is revoked automatically once an admin token has been created through the API.
     #[serde(default)]
     pub bootstrap_token: Option<SecretString>,
+    /// Who is e-mailed when a stage runs past its budget.
+    #[serde(default)]
+    pub overdue_mail_to: Vec<String>,
+    /// The longest the clock sleeps between two looks at its timers.
+    #[serde(with = "humantime_serde")]
+    pub clock_tick: std::time::Duration,
+    pub budgets: BudgetSettings,
+}
+
+/// `[intake.budgets]`: each stage's time budget.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BudgetSettings {
+    #[serde(with = "humantime_serde")]
+    pub mobilisation: std::time::Duration,
+    #[serde(with = "humantime_serde")]
+    pub drafting: std::time::Duration,
+    #[serde(with = "humantime_serde")]
+    pub signatures: std::time::Duration,
+    #[serde(with = "humantime_serde")]
+    pub translation: std::time::Duration,
+    #[serde(with = "humantime_serde")]
+    pub distribution: std::time::Duration,
+}
+
+impl BudgetSettings {
+    /// The budgets, each at least a second and at most a year.
+    pub fn budgets(&self) -> anyhow::Result<Budgets> {
+        let each = [
+            ("mobilisation", self.mobilisation),
+            ("drafting", self.drafting),
+            ("signatures", self.signatures),
+            ("translation", self.translation),
+            ("distribution", self.distribution),
+        ]
+        .map(|(name, d)| {
+            if d < std::time::Duration::from_secs(1)
+                || d > std::time::Duration::from_secs(366 * 86_400)
+            {
+                anyhow::bail!("intake.budgets.{name} must be between 1s and a year");
+            }
+            Ok(chrono::Duration::from_std(d)?)
+        });
+        let mut budgets = [chrono::Duration::zero(); 5];
+        for (slot, budget) in budgets.iter_mut().zip(each) {
+            *slot = budget?;
+        }
+        Ok(Budgets::new(budgets))
+    }
+}
+
+/// Parses the configured overdue recipients ("Name <address>" or a bare address).
+pub fn recipients(list: &[String]) -> anyhow::Result<Vec<(String, EmailAddress)>> {
+    list.iter()
+        .map(|raw| {
+            let raw = raw.trim();
+            let (name, address) = match raw.rsplit_once('<') {
+                Some((name, rest)) => (name.trim(), rest.trim_end_matches('>').trim()),
+                None => ("", raw),
+            };
+            let address = EmailAddress::parse(address)
+                .map_err(|e| anyhow::anyhow!("intake.overdue_mail_to: {raw}: {e}"))?;
+            let name = if name.is_empty() {
+                "Coordinators"
+            } else {
+                name
+            };
+            Ok((name.trim_matches('"').to_owned(), address))
+        })
+        .collect()
 }
 
 /// Parses a configured list of language codes, naming the setting when one is wrong.

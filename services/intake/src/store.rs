@@ -5,11 +5,17 @@
 //! - `timeline`: [`TimelineEntry`] by alert id bytes followed by event id bytes.
 //! - `tokens`: [`TokenRecord`] by token id (UUIDv7 bytes): coordinator tokens for listing and
 //!   revoking. Hashes stay in the platform's credentials tree.
+//! - `pipelines`: [`Pipeline`] by alert id: each alert's stages, projected from the events.
+//! - `timers`: the pipeline clock's timers, by due time (milliseconds since the epoch, big-endian)
+//!   followed by the alert id and the stage's index, so the first key is the next one due. The
+//!   value is `(alert id, stage)`. A timer outlives a restart; one whose stage finished meanwhile
+//!   is dropped when it comes due.
 //! - `meta`: markers: `bootstrap:<sha256>` → the bootstrap token's id; `bootstrap_tokens` → the
 //!   ids of every bootstrap token announced (to revoke them once a real admin exists);
 //!   `am-resolved:<dedup key>:<endsAt>` → the alert id an Alertmanager resolution was recorded on.
 
-use crate::domain::{Alert, TimelineEntry, TokenRecord, Verdict};
+use crate::domain::{Alert, Pipeline, Stage, TimelineEntry, TokenRecord, Verdict};
+use chrono::{DateTime, Utc};
 use rrm_bus::{Store, StoreError, Tx};
 use uuid::Uuid;
 
@@ -18,10 +24,12 @@ const DEDUP: &str = "dedup";
 const TIMELINE: &str = "timeline";
 const META: &str = "meta";
 const TOKENS: &str = "tokens";
+const PIPELINES: &str = "pipelines";
+const TIMERS: &str = "timers";
 const BOOTSTRAP_TOKENS: &str = "bootstrap_tokens";
 
 /// Every tree intake opens (besides those the platform adds).
-pub const TREES: &[&str] = &[ALERTS, DEDUP, TIMELINE, META, TOKENS];
+pub const TREES: &[&str] = &[ALERTS, DEDUP, TIMELINE, META, TOKENS, PIPELINES, TIMERS];
 
 pub fn alert(store: &Store, id: Uuid) -> Result<Option<Alert>, StoreError> {
     store.get(ALERTS, id.as_bytes())
@@ -151,4 +159,79 @@ pub fn first_resolution(
     }
     tx.put(META, key, &alert_id)?;
     Ok(true)
+}
+
+pub fn pipeline(store: &Store, alert_id: Uuid) -> Result<Option<Pipeline>, StoreError> {
+    store.get(PIPELINES, alert_id.as_bytes())
+}
+
+pub fn pipeline_in(tx: &Tx<'_>, alert_id: Uuid) -> Result<Option<Pipeline>, StoreError> {
+    tx.get(PIPELINES, alert_id.as_bytes())
+}
+
+/// Stores `pipeline`, and sets the clock's timers from what it was (`before`) to what it is:
+/// a stage that finished loses its timer, a stage that started gains one.
+pub fn put_pipeline(
+    tx: &Tx<'_>,
+    before: Option<&Pipeline>,
+    pipeline: &Pipeline,
+) -> Result<(), StoreError> {
+    let old = before.map(Pipeline::timers).unwrap_or_default();
+    let new = pipeline.timers();
+    for (stage, due) in old.iter().filter(|t| !new.contains(t)) {
+        tx.remove(TIMERS, timer_key(*due, pipeline.alert_id, *stage))?;
+    }
+    for (stage, due) in new.iter().filter(|t| !old.contains(t)) {
+        tx.put(
+            TIMERS,
+            timer_key(*due, pipeline.alert_id, *stage),
+            &(pipeline.alert_id, *stage),
+        )?;
+    }
+    tx.put(PIPELINES, pipeline.alert_id.as_bytes(), pipeline)
+}
+
+fn timer_key(due: DateTime<Utc>, alert_id: Uuid, stage: Stage) -> Vec<u8> {
+    let mut key = (due.timestamp_millis().max(0) as u64)
+        .to_be_bytes()
+        .to_vec();
+    key.extend_from_slice(alert_id.as_bytes());
+    key.push(stage.index() as u8);
+    key
+}
+
+/// A timer of the pipeline clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timer {
+    pub due: DateTime<Utc>,
+    pub alert_id: Uuid,
+    pub stage: Stage,
+}
+
+/// The timers due first, up to `want`, earliest first. Blocking: call it inside
+/// [`Store::read`].
+pub fn next_timers(store: &Store, want: usize) -> Result<Vec<Timer>, StoreError> {
+    let mut timers = Vec::new();
+    for item in store.scan::<(Uuid, Stage)>(TIMERS, b"")? {
+        let (key, (alert_id, stage)) = item?;
+        let millis = key
+            .get(..8)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(u64::from_be_bytes)
+            .unwrap_or_default();
+        let due = DateTime::from_timestamp_millis(millis as i64).unwrap_or_default();
+        timers.push(Timer {
+            due,
+            alert_id,
+            stage,
+        });
+        if timers.len() >= want {
+            break;
+        }
+    }
+    Ok(timers)
+}
+
+pub fn remove_timer(tx: &Tx<'_>, timer: &Timer) -> Result<(), StoreError> {
+    tx.remove(TIMERS, timer_key(timer.due, timer.alert_id, timer.stage))
 }

@@ -159,12 +159,14 @@ events! {
     MemberResponded(MemberResponded) = "member.responded",
     PanelFormed(PanelFormed) = "panel.formed",
     DraftVersionCreated(DraftVersionCreated) = "draft.version_created",
+    DraftSubmitted(DraftSubmitted) = "draft.submitted",
     SignatureRecorded(SignatureRecorded) = "signature.recorded",
     OpedApproved(OpedApproved) = "oped.approved",
     OpedCorrected(OpedCorrected) = "oped.corrected",
     OpedWithdrawn(OpedWithdrawn) = "oped.withdrawn",
     TranslationCompleted(TranslationCompleted) = "translation.completed",
     DistributionCompleted(DistributionCompleted) = "distribution.completed",
+    StageOverdue(StageOverdue) = "alert.stage_overdue",
 }
 
 impl std::fmt::Display for EventType {
@@ -271,6 +273,19 @@ pub struct DraftVersionCreated {
     pub author_id: Option<Uuid>,
 }
 
+/// A version went out for signature: every author was sent a link bound to its hash. A new
+/// version afterwards voids the round; the next submission starts another.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DraftSubmitted {
+    pub alert_id: Uuid,
+    pub draft_id: Uuid,
+    pub version_hash: String,
+    /// The signing round (1 for the first submission of the draft).
+    pub round: u32,
+    /// How many signatures the round needs.
+    pub signatories: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SignatureRecorded {
     pub alert_id: Uuid,
@@ -359,6 +374,69 @@ pub struct DistributionCompleted {
     pub recipients: u64,
 }
 
+/// The stages of an alert's pipeline, in order. Each has its own time budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PipelineStage {
+    /// From the alert to a panel formed (`panel.formed`).
+    Mobilisation,
+    /// From the panel to a version submitted for signature (`draft.submitted`).
+    Drafting,
+    /// From the submission to every signature (`oped.approved`).
+    Signatures,
+    /// From the approval to every target language translated (`translation.completed`).
+    Translation,
+    /// From the first translation to every language distributed (`distribution.completed`).
+    Distribution,
+}
+
+impl PipelineStage {
+    pub const ALL: [PipelineStage; 5] = [
+        Self::Mobilisation,
+        Self::Drafting,
+        Self::Signatures,
+        Self::Translation,
+        Self::Distribution,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Mobilisation => "mobilisation",
+            Self::Drafting => "drafting",
+            Self::Signatures => "signatures",
+            Self::Translation => "translation",
+            Self::Distribution => "distribution",
+        }
+    }
+
+    /// The stage's position in the pipeline, from 0.
+    pub fn index(self) -> usize {
+        Self::ALL
+            .iter()
+            .position(|s| *s == self)
+            .unwrap_or_default()
+    }
+}
+
+impl std::fmt::Display for PipelineStage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A stage of an alert ran past its budget without finishing. Intake's clock publishes it once
+/// per alert and stage; other services may react (reminders, alternates, escalation).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageOverdue {
+    pub alert_id: Uuid,
+    pub stage: PipelineStage,
+    pub started_at: DateTime<Utc>,
+    /// When the stage should have finished: its start plus its budget, never past the deadline.
+    pub due_at: DateTime<Utc>,
+    /// The alert's deadline.
+    pub deadline: DateTime<Utc>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -397,7 +475,7 @@ mod tests {
         for kind in EventType::ALL {
             assert_eq!(EventType::parse(kind.as_str()), Some(*kind));
         }
-        assert_eq!(EventType::ALL.len(), 14);
+        assert_eq!(EventType::ALL.len(), 16);
     }
 
     #[test]
@@ -526,6 +604,13 @@ mod tests {
                 version_hash: hash.clone(),
                 author_id: Some(Uuid::now_v7()),
             }),
+            Event::DraftSubmitted(DraftSubmitted {
+                alert_id,
+                draft_id: id,
+                version_hash: hash.clone(),
+                round: 2,
+                signatories: 3,
+            }),
             Event::SignatureRecorded(SignatureRecorded {
                 alert_id,
                 draft_id: id,
@@ -572,6 +657,13 @@ mod tests {
                 oped_id: id,
                 language: ar,
                 recipients: 1200,
+            }),
+            Event::StageOverdue(StageOverdue {
+                alert_id,
+                stage: PipelineStage::Signatures,
+                started_at: Utc::now(),
+                due_at: Utc::now(),
+                deadline: Utc::now(),
             }),
         ]
     }

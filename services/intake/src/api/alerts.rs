@@ -4,8 +4,8 @@
 use super::App;
 use crate::SERVICE;
 use crate::domain::{
-    self, Alert, AlertStatus, CancelAlert, CancelError, Defaults, ListFilter, NewAlert,
-    TimelineEntry,
+    self, Alert, AlertStatus, Budgets, CancelAlert, CancelError, Defaults, ListFilter, NewAlert,
+    Pipeline, Stage, StageView, TimelineEntry,
 };
 use crate::store;
 use axum::Json;
@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
-use rrm_bus::{StoreError, Tx};
+use rrm_bus::{Store, StoreError, Tx, TxResult};
 use rrm_contracts::{AlertCancelled, AlertRaised, Envelope, Event};
 use rrm_platform::{ApiJson, FieldProblem, Problem, auth};
 use serde::{Deserialize, Serialize};
@@ -25,9 +25,42 @@ use uuid::Uuid;
 pub struct AlertView<'a> {
     #[serde(flatten)]
     pub alert: &'a Alert,
+    #[serde(flatten)]
+    pub progress: Progress,
     /// True when this request repeated an alert already raised.
     pub duplicate: bool,
+    pub stages: Vec<StageView>,
     pub timeline: Vec<TimelineEntry>,
+}
+
+/// Where an alert's pipeline stands, as listings show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Progress {
+    /// The furthest stage reached.
+    pub stage: Stage,
+    /// A stage runs past its due time.
+    pub overdue: bool,
+    /// Every language reached its editors.
+    pub completed: bool,
+}
+
+impl Progress {
+    pub fn of(pipeline: Option<&Pipeline>, now: DateTime<Utc>) -> Self {
+        Self {
+            stage: pipeline.map_or(Stage::Mobilisation, Pipeline::reached),
+            overdue: pipeline.is_some_and(|p| p.overdue(now)),
+            completed: pipeline.is_some_and(Pipeline::finished),
+        }
+    }
+}
+
+/// An alert in a listing: the alert and where its pipeline stands.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertSummary {
+    #[serde(flatten)]
+    pub alert: Alert,
+    #[serde(flatten)]
+    pub progress: Progress,
 }
 
 pub async fn raise(
@@ -46,12 +79,14 @@ pub async fn raise(
     };
     let alert = domain::validate(input, &defaults, &coordinator.name, now)
         .map_err(Problem::invalid_fields)?;
-    let window = app.dedup_window;
+    let (window, budgets) = (app.dedup_window, app.budgets);
     // Durable when this returns: only then is the alert answered 2xx.
     let (stored, duplicate) = app
         .service
         .store
-        .transact::<_, std::convert::Infallible, _>(move |tx| Ok(raise_in(tx, alert, now, window)?))
+        .transact::<_, std::convert::Infallible, _>(move |tx| {
+            Ok(raise_in(tx, alert, now, window, &budgets)?)
+        })
         .await
         .map_err(Problem::internal)?;
     let span = tracing::info_span!("alert", correlation_id = %stored.alert_id);
@@ -67,11 +102,8 @@ pub async fn raise(
     } else {
         Vec::new()
     };
-    let view = AlertView {
-        alert: &stored,
-        duplicate,
-        timeline,
-    };
+    let pipeline = pipeline(&app, stored.alert_id).await?;
+    let view = AlertView::new(&stored, pipeline.as_ref(), duplicate, timeline);
     let location = format!("/api/v1/alerts/{}", stored.alert_id);
     Ok((
         status,
@@ -81,13 +113,32 @@ pub async fn raise(
         .into_response())
 }
 
-/// Stores `alert` and emits `alert.raised` — unless an open alert for the same event exists,
-/// which is returned instead, with `true`.
+impl<'a> AlertView<'a> {
+    pub fn new(
+        alert: &'a Alert,
+        pipeline: Option<&Pipeline>,
+        duplicate: bool,
+        timeline: Vec<TimelineEntry>,
+    ) -> Self {
+        let now = Utc::now();
+        Self {
+            alert,
+            progress: Progress::of(pipeline, now),
+            duplicate,
+            stages: pipeline.map(|p| p.view(now)).unwrap_or_default(),
+            timeline,
+        }
+    }
+}
+
+/// Stores `alert`, starts its pipeline's clock and emits `alert.raised` — unless an open alert
+/// for the same event exists, which is returned instead, with `true`.
 pub(crate) fn raise_in(
     tx: &Tx<'_>,
     alert: Alert,
     now: DateTime<Utc>,
     window: Duration,
+    budgets: &Budgets,
 ) -> Result<(Alert, bool), StoreError> {
     let keys = domain::dedup_keys(&alert);
     for key in &keys {
@@ -99,6 +150,14 @@ pub(crate) fn raise_in(
         }
     }
     store::put_alert(tx, &alert)?;
+    let pipeline = Pipeline::start(
+        alert.alert_id,
+        alert.languages.clone(),
+        alert.deadline,
+        alert.raised_at,
+        budgets,
+    );
+    store::put_pipeline(tx, None, &pipeline)?;
     for key in &keys {
         store::put_dedup(tx, key, alert.alert_id)?;
     }
@@ -125,6 +184,7 @@ pub struct ListQuery {
     cursor: Option<String>,
     status: Option<String>,
     since: Option<String>,
+    overdue: Option<String>,
 }
 
 /// Most alerts one page holds, and how many when the caller does not say.
@@ -205,6 +265,14 @@ pub async fn list(
             .map(|t| t.with_timezone(&Utc)),
         "must be an RFC 3339 time, e.g. 2026-11-23T09:00:00Z",
     );
+    let overdue = query.overdue.as_deref();
+    let overdue = optional(
+        &mut problem,
+        "overdue",
+        overdue,
+        overdue.and_then(|raw| raw.parse::<bool>().ok()),
+        "must be true or false",
+    );
     if !errors.is_empty() {
         let detail = errors
             .iter()
@@ -221,16 +289,50 @@ pub async fn list(
     let mut alerts = app
         .service
         .store
-        .read(move |s| store::alerts_page(s, before, limit + 1, |a| filter.verdict(a)))
+        .read(move |s| summaries(s, before, limit + 1, filter, overdue, Utc::now()))
         .await
         .map_err(Problem::internal)?;
     let next_cursor = if alerts.len() > limit {
         alerts.truncate(limit);
-        alerts.last().map(|a| cursor(a.alert_id))
+        alerts.last().map(|a| cursor(a.alert.alert_id))
     } else {
         None
     };
     Ok(Json(serde_json::json!({ "alerts": alerts, "next_cursor": next_cursor })).into_response())
+}
+
+/// Up to `want` alerts raised before `before`, newest first, that `filter` takes and whose
+/// pipeline is overdue or not as `overdue` asks, each with its progress. Blocking: call it
+/// inside [`Store::read`].
+pub fn summaries(
+    s: &Store,
+    before: Option<Uuid>,
+    want: usize,
+    filter: ListFilter,
+    overdue: Option<bool>,
+    now: DateTime<Utc>,
+) -> Result<Vec<AlertSummary>, StoreError> {
+    let progress =
+        |a: &Alert| store::pipeline(s, a.alert_id).map(|p| Progress::of(p.as_ref(), now));
+    let alerts = store::alerts_page(s, before, want, |a| match filter.verdict(a) {
+        domain::Verdict::Take => match overdue {
+            Some(wanted) => match progress(a) {
+                Ok(p) if p.overdue != wanted => domain::Verdict::Skip,
+                _ => domain::Verdict::Take,
+            },
+            None => domain::Verdict::Take,
+        },
+        other => other,
+    })?;
+    alerts
+        .into_iter()
+        .map(|alert| {
+            Ok(AlertSummary {
+                progress: progress(&alert)?,
+                alert,
+            })
+        })
+        .collect()
 }
 
 /// `GET /api/v1/alerts/{id}/timeline`: the alert's timeline alone, oldest first.
@@ -262,12 +364,8 @@ pub async fn show(
         .map_err(Problem::internal)?
         .ok_or_else(|| Problem::not_found("alert"))?;
     let timeline = timeline(&app, id).await?;
-    Ok(Json(AlertView {
-        alert: &alert,
-        duplicate: false,
-        timeline,
-    })
-    .into_response())
+    let pipeline = pipeline(&app, id).await?;
+    Ok(Json(AlertView::new(&alert, pipeline.as_ref(), false, timeline)).into_response())
 }
 
 /// `POST /api/v1/alerts/{id}/cancel`: the alert is cancelled for good (`alert.cancelled` tells
@@ -287,20 +385,7 @@ pub async fn cancel(
     let cancelled = app
         .service
         .store
-        .transact(move |tx| {
-            let Some(alert) = store::alert_in(tx, id)? else {
-                return Err(rrm_bus::abort(None));
-            };
-            let cancelled = domain::cancel(alert, reason.clone(), &by, now)
-                .map_err(|e| rrm_bus::abort(Some(e)))?;
-            store::put_alert(tx, &cancelled)?;
-            let event = Event::AlertCancelled(AlertCancelled {
-                alert_id: id,
-                reason,
-            });
-            tx.emit(&Envelope::new(&event, SERVICE, Some(id), None))?;
-            Ok(cancelled)
-        })
+        .transact(move |tx| cancel_in(tx, id, reason, &by, now))
         .await
         .map_err(|e| match e {
             rrm_bus::TxError::Abort(None) => Problem::not_found("alert"),
@@ -312,12 +397,42 @@ pub async fn cancel(
     let span = tracing::info_span!("alert", correlation_id = %id);
     span.in_scope(|| tracing::info!("alert cancelled"));
     let timeline = timeline(&app, id).await?;
-    Ok(Json(AlertView {
-        alert: &cancelled,
-        duplicate: false,
+    let pipeline = pipeline(&app, id).await?;
+    Ok(Json(AlertView::new(
+        &cancelled,
+        pipeline.as_ref(),
+        false,
         timeline,
-    })
+    ))
     .into_response())
+}
+
+/// Cancels alert `id` for `reason`, stops its clock and emits `alert.cancelled`. Aborts with
+/// `None` when there is no such alert.
+pub fn cancel_in(
+    tx: &Tx<'_>,
+    id: Uuid,
+    reason: String,
+    by: &str,
+    now: DateTime<Utc>,
+) -> TxResult<Alert, Option<CancelError>> {
+    let Some(alert) = store::alert_in(tx, id)? else {
+        return Err(rrm_bus::abort(None));
+    };
+    let cancelled =
+        domain::cancel(alert, reason.clone(), by, now).map_err(|e| rrm_bus::abort(Some(e)))?;
+    store::put_alert(tx, &cancelled)?;
+    if let Some(before) = store::pipeline_in(tx, id)? {
+        let mut pipeline = before.clone();
+        pipeline.cancelled_at = Some(now);
+        store::put_pipeline(tx, Some(&before), &pipeline)?;
+    }
+    let event = Event::AlertCancelled(AlertCancelled {
+        alert_id: id,
+        reason,
+    });
+    tx.emit(&Envelope::new(&event, SERVICE, Some(id), None))?;
+    Ok(cancelled)
 }
 
 /// An alert id from the path.
@@ -335,4 +450,13 @@ pub async fn timeline(app: &App, alert_id: Uuid) -> Result<Vec<TimelineEntry>, P
         .map_err(Problem::internal)?;
     entries.sort_by_key(|e| e.occurred_at);
     Ok(entries)
+}
+
+/// An alert's pipeline, if intake has one for it.
+pub async fn pipeline(app: &App, alert_id: Uuid) -> Result<Option<Pipeline>, Problem> {
+    app.service
+        .store
+        .read(move |s| store::pipeline(s, alert_id))
+        .await
+        .map_err(Problem::internal)
 }

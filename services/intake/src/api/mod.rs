@@ -6,6 +6,7 @@ pub mod openapi;
 pub mod tokens;
 pub mod webhooks;
 
+use crate::domain::Budgets;
 use axum::Router;
 use axum::routing::{get, post};
 use chrono::Duration;
@@ -24,6 +25,8 @@ pub struct App {
     pub deadline_hours: i64,
     /// How long the same title and regions count as the same event.
     pub dedup_window: Duration,
+    /// Each stage's time budget (the pipeline's clock).
+    pub budgets: Budgets,
 }
 
 /// Every route of the API (the ops routes are the platform's).

@@ -76,7 +76,7 @@ pub async fn alertmanager(
     if !errors.is_empty() {
         return Err(Problem::invalid_fields(errors));
     }
-    let window = app.dedup_window;
+    let (window, budgets) = (app.dedup_window, app.budgets);
     let outcomes = app
         .service
         .store
@@ -97,7 +97,7 @@ pub async fn alertmanager(
                         };
                         let (stored, duplicate) = match known {
                             Some(existing) => (existing, true),
-                            None => raise_in(tx, *alert, now, window)?,
+                            None => raise_in(tx, *alert, now, window, &budgets)?,
                         };
                         // Same event by title: its resolution must find this alert too.
                         store::put_dedup(tx, &am_key, stored.alert_id)?;

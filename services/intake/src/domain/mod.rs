@@ -1,8 +1,9 @@
 //! Intake's rules, without I/O: what makes an alert valid, when two alerts are the same event,
 //! when one can be cancelled, what a token may say, how Alertmanager's alerts map onto alerts,
-//! and how events read on a timeline.
+//! how events read on a timeline, and the pipeline's clock (stages, budgets, overdue).
 
 pub mod alerts;
+pub mod stages;
 pub mod timeline;
 pub mod tokens;
 pub mod webhook;
@@ -11,5 +12,6 @@ pub use alerts::{
     Alert, AlertStatus, CancelAlert, CancelError, Defaults, ListFilter, NewAlert, Verdict, cancel,
     cancel_reason, dedup_keys, repeats, supported, validate,
 };
+pub use stages::{Budgets, Pipeline, Stage, StageState, StageView};
 pub use timeline::{TimelineEntry, describe};
 pub use tokens::{NewToken, SCOPES, TokenRecord, validate_token};

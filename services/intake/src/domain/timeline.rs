@@ -36,6 +36,12 @@ pub fn describe(event: &Event) -> String {
                 .join(", ")
         ),
         Event::DraftVersionCreated(e) => format!("draft version {}", short(&e.version_hash)),
+        Event::DraftSubmitted(e) => format!(
+            "version {} submitted for signature (round {}, {} signatures needed)",
+            short(&e.version_hash),
+            e.round,
+            e.signatories
+        ),
         Event::SignatureRecorded(e) => format!(
             "member {} signed version {}",
             e.member_id,
@@ -52,6 +58,11 @@ pub fn describe(event: &Event) -> String {
         Event::DistributionCompleted(e) => {
             format!("{} distributed to {} editors", e.language, e.recipients)
         }
+        Event::StageOverdue(e) => format!(
+            "{} is overdue: due {}",
+            e.stage,
+            e.due_at.format("%a %-d %b, %H:%M UTC")
+        ),
         Event::CoordinatorTokenIssued(_) | Event::CoordinatorTokenRevoked(_) => {
             event.event_type().to_string()
         }

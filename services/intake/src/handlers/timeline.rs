@@ -4,31 +4,21 @@
 
 use crate::domain::{TimelineEntry, describe};
 use crate::store;
-use rrm_bus::{HandleError, Handler, Prepared, Tx, TxResult};
+use rrm_bus::{HandleError, Tx, TxResult};
 use rrm_contracts::{Envelope, Event};
 
-/// Projects every event carrying an alert id onto that alert's timeline.
-pub struct Timeline;
-
-impl Handler for Timeline {
-    fn handle(
-        &self,
-        tx: &Tx<'_>,
-        envelope: &Envelope,
-        event: &Event,
-        _: &Prepared,
-    ) -> TxResult<(), HandleError> {
-        let Some(alert_id) = envelope.correlation_id else {
-            return Ok(());
-        };
-        let entry = TimelineEntry {
-            event_id: envelope.id,
-            event_type: envelope.event_type.clone(),
-            occurred_at: envelope.occurred_at,
-            producer: envelope.producer.clone(),
-            summary: describe(event),
-        };
-        store::put_timeline_entry(tx, alert_id, &entry)?;
-        Ok(())
-    }
+/// Puts an event carrying an alert id on that alert's timeline.
+pub fn record(tx: &Tx<'_>, envelope: &Envelope, event: &Event) -> TxResult<(), HandleError> {
+    let Some(alert_id) = envelope.correlation_id else {
+        return Ok(());
+    };
+    let entry = TimelineEntry {
+        event_id: envelope.id,
+        event_type: envelope.event_type.clone(),
+        occurred_at: envelope.occurred_at,
+        producer: envelope.producer.clone(),
+        summary: describe(event),
+    };
+    store::put_timeline_entry(tx, alert_id, &entry)?;
+    Ok(())
 }

@@ -1,7 +1,7 @@
 //! Cancelling an alert: final, announced once, refused clearly, and nothing stored on error.
 
 use super::*;
-use crate::handlers::Timeline;
+use crate::handlers::Projections;
 use rrm_bus::Handler;
 use rrm_contracts::{Event, TranslationCompleted, TranslationMethod};
 use serde_json::json;
@@ -143,7 +143,9 @@ async fn an_event_after_the_cancel_goes_on_the_timeline_without_reopening_the_al
         embargo_until: None,
     });
     let envelope = Envelope::new(&late, "translation", Some(alert_id), None);
-    let handler: Arc<dyn Handler> = Arc::new(Timeline);
+    let handler: Arc<dyn Handler> = Arc::new(Projections {
+        budgets: Default::default(),
+    });
 
     rrm_bus::consumer::process(&app.service.store, &handler, &envelope.to_bytes())
         .await

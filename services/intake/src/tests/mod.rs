@@ -59,6 +59,7 @@ pub async fn app() -> (tempfile::TempDir, App) {
         ),
         deadline_hours: 6,
         dedup_window: Duration::hours(24),
+        budgets: Default::default(),
     };
     (dir, app)
 }

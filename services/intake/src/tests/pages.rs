@@ -132,7 +132,9 @@ async fn an_alerts_timeline_is_one_request_away() {
     )
     .await;
     // The relay is not running here: put the outbox's events through intake's own handler.
-    let handler: Arc<dyn rrm_bus::Handler> = Arc::new(crate::handlers::Timeline);
+    let handler: Arc<dyn rrm_bus::Handler> = Arc::new(crate::handlers::Projections {
+        budgets: Default::default(),
+    });
     for envelope in outbox(&app) {
         rrm_bus::consumer::process(&app.service.store, &handler, &envelope.to_bytes())
             .await

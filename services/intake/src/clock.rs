@@ -1,0 +1,201 @@
+//! The pipeline's clock: a worker that fires the timers the stage projection keeps in the store
+//! (see [`crate::store`]'s `timers`). A timer that comes due and finds its stage still running
+//! marks it overdue, puts that on the alert's timeline, e-mails the coordinators
+//! (`intake.overdue_mail_to`) and publishes `alert.stage_overdue` — all in one transaction, so
+//! none of it happens twice or only in part. The timers are in the store, not in memory: a
+//! restart loses none, and one that came due while intake was down fires at start.
+//!
+//! The clock reads the time through [`Now`], so tests run it on tokio's paused clock.
+
+use crate::domain::stages::Overdue;
+use crate::domain::{Alert, Pipeline, TimelineEntry, describe};
+use crate::{SERVICE, store};
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use rrm_bus::{HandleError, Store, Tx, TxResult, abort};
+use rrm_contracts::{EmailAddress, Envelope, Event, LanguageCode, StageOverdue};
+use rrm_platform::Pages;
+use rrm_platform::mail::{self, MailWaker, NewMail};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Where the clock reads the time.
+pub type Now = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// Timers fired in one transaction at most.
+const BATCH: usize = 64;
+
+/// The pipeline's clock.
+#[derive(Clone)]
+pub struct Clock {
+    pub store: Store,
+    pub now: Now,
+    /// The longest it sleeps between two looks at the timers.
+    pub tick: Duration,
+    /// Who is e-mailed about an overdue stage.
+    pub recipients: Arc<Vec<(String, EmailAddress)>>,
+    pub mail_domain: String,
+    /// Intake's public URL: the console link in the e-mails.
+    pub public_url: String,
+    pub pages: Arc<Pages>,
+    pub mail: MailWaker,
+}
+
+/// The overdue e-mail's templates.
+pub fn mail_pages() -> anyhow::Result<Pages> {
+    Pages::new("alert intake")?
+        .text("overdue_subject", "Overdue: {{stage}} of “{{alert.title}}”")?
+        .text("overdue_text", include_str!("templates/overdue_mail.txt"))?
+        .html("overdue_html", include_str!("templates/overdue_mail.html"))
+}
+
+impl Clock {
+    /// Fires due timers until `stop`.
+    pub async fn run(self, stop: CancellationToken) {
+        loop {
+            let wait = match self.fire_due().await {
+                Ok(wait) => wait,
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "the pipeline clock could not fire its timers; trying again");
+                    self.tick
+                }
+            };
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    /// Fires every timer due now. Returns how long to wait before looking again: until the
+    /// next timer, at most a tick.
+    pub async fn fire_due(&self) -> anyhow::Result<Duration> {
+        let now = (self.now)();
+        // Store work runs on blocking threads: on a paused test clock, time then stands still
+        // while it runs.
+        let store = self.store.clone();
+        let timers = tokio::task::spawn_blocking(move || store::next_timers(&store, BATCH))
+            .await
+            .context("reading the timers")??;
+        let due: Vec<store::Timer> = timers.iter().filter(|t| t.due <= now).copied().collect();
+        if due.is_empty() {
+            let next = timers
+                .first()
+                .and_then(|t| (t.due - now).to_std().ok())
+                .unwrap_or(self.tick);
+            return Ok(next.min(self.tick));
+        }
+        let (clock, store) = (self.clone(), self.store.clone());
+        let fired = due.len();
+        let announced = tokio::task::spawn_blocking(move || {
+            store.transact_blocking::<_, HandleError, _>(move |tx| {
+                let mut announced = 0;
+                for timer in &due {
+                    announced += usize::from(clock.fire(tx, timer, now)?);
+                }
+                Ok(announced)
+            })
+        })
+        .await
+        .context("firing the timers")?
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if announced > 0 {
+            self.mail.wake();
+        }
+        tracing::debug!(fired, announced, "pipeline clock");
+        // More may be due right away.
+        Ok(if fired == BATCH {
+            Duration::ZERO
+        } else {
+            Duration::from_millis(1)
+        })
+    }
+
+    /// One timer come due: marks its stage overdue if it still runs. Returns whether it did.
+    fn fire(
+        &self,
+        tx: &Tx<'_>,
+        timer: &store::Timer,
+        now: DateTime<Utc>,
+    ) -> TxResult<bool, HandleError> {
+        store::remove_timer(tx, timer)?;
+        let Some(before) = store::pipeline_in(tx, timer.alert_id)? else {
+            return Ok(false);
+        };
+        let mut pipeline = before.clone();
+        let Some(overdue) = pipeline.mark_overdue(timer.stage, now) else {
+            return Ok(false);
+        };
+        store::put_pipeline(tx, Some(&before), &pipeline)?;
+        let Some(alert) = store::alert_in(tx, timer.alert_id)? else {
+            return Ok(true);
+        };
+        let event = Event::StageOverdue(StageOverdue {
+            alert_id: alert.alert_id,
+            stage: overdue.stage,
+            started_at: overdue.started_at,
+            due_at: overdue.due_at,
+            deadline: pipeline.deadline,
+        });
+        let envelope = Envelope::new(&event, SERVICE, Some(alert.alert_id), None);
+        // On the timeline now, not only once the event comes back from the broker (which writes
+        // the same line again).
+        store::put_timeline_entry(
+            tx,
+            alert.alert_id,
+            &TimelineEntry {
+                event_id: envelope.id,
+                event_type: envelope.event_type.clone(),
+                occurred_at: envelope.occurred_at,
+                producer: envelope.producer.clone(),
+                summary: describe(&event),
+            },
+        )?;
+        tx.emit(&envelope)?;
+        self.mail_coordinators(tx, &alert, &pipeline, &overdue, now)?;
+        tracing::warn!(correlation_id = %alert.alert_id, stage = %overdue.stage, "stage overdue");
+        Ok(true)
+    }
+
+    fn mail_coordinators(
+        &self,
+        tx: &Tx<'_>,
+        alert: &Alert,
+        pipeline: &Pipeline,
+        overdue: &Overdue,
+        now: DateTime<Utc>,
+    ) -> TxResult<(), HandleError> {
+        let stages = pipeline.view(now);
+        let stage = &stages[overdue.stage.index()];
+        let data = json!({
+            "alert": alert,
+            "stage": overdue.stage,
+            "started_at": overdue.started_at,
+            "due_at": overdue.due_at,
+            "deadline": pipeline.deadline,
+            "progress": stage.progress,
+            "actors": stage.actors,
+            "link": format!("{}/console/alerts/{}", self.public_url, alert.alert_id),
+        });
+        let render = |r: anyhow::Result<String>| {
+            r.map_err(|e| abort(HandleError::Permanent(format!("{e:#}"))))
+        };
+        for (name, address) in self.recipients.iter() {
+            let mail = NewMail {
+                key: format!("overdue:{}:{}:{address}", alert.alert_id, overdue.stage),
+                to_name: name.clone(),
+                to: address.clone(),
+                subject: render(self.pages.render_text("overdue_subject", &data))?,
+                text: render(self.pages.render_text("overdue_text", &data))?,
+                html: Some(render(self.pages.render_html("overdue_html", &data))?),
+                language: LanguageCode::parse("en").ok(),
+                correlation_id: Some(alert.alert_id),
+                tag: serde_json::Value::Null,
+            };
+            mail::enqueue(tx, mail, &self.mail_domain)?;
+        }
+        Ok(())
+    }
+}
