@@ -191,10 +191,12 @@ pub fn put_pipeline(
     tx.put(PIPELINES, pipeline.alert_id.as_bytes(), pipeline)
 }
 
+/// A timer's key. Its time is rounded up to the millisecond, so a timer never comes due before
+/// its stage does.
 fn timer_key(due: DateTime<Utc>, alert_id: Uuid, stage: Stage) -> Vec<u8> {
-    let mut key = (due.timestamp_millis().max(0) as u64)
-        .to_be_bytes()
-        .to_vec();
+    let millis =
+        due.timestamp_millis() + i64::from(!due.timestamp_subsec_nanos().is_multiple_of(1_000_000));
+    let mut key = (millis.max(0) as u64).to_be_bytes().to_vec();
     key.extend_from_slice(alert_id.as_bytes());
     key.push(stage.index() as u8);
     key

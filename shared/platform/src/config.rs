@@ -178,6 +178,7 @@ pub fn load_from<T: DeserializeOwned>(
                 // Lists in variables are comma-separated: RRM_INTAKE__DEFAULT_LANGUAGES=ar,en
                 .with_list_parse_key("intake.default_languages")
                 .with_list_parse_key("intake.supported_languages")
+                .with_list_parse_key("intake.overdue_mail_to")
                 .with_list_parse_key("translation.allowed_hosts"),
         )
         .build()

@@ -382,13 +382,13 @@ impl Pipeline {
         }
     }
 
-    /// Whether, at `now`, a stage runs past its due time (whether or not the clock got to it).
+    /// Whether, at `now`, a stage runs past its due time (marked by the clock, or not yet).
     pub fn overdue(&self, now: DateTime<Utc>) -> bool {
         self.cancelled_at.is_none()
             && self.stages.iter().any(|r| {
                 r.started_at.is_some()
                     && r.finished_at.is_none()
-                    && r.due_at.is_some_and(|due| due <= now)
+                    && (r.overdue_at.is_some() || r.due_at.is_some_and(|due| due <= now))
             })
     }
 

@@ -15,6 +15,7 @@ use tower::ServiceExt;
 
 mod alerts;
 mod cancel;
+mod clock;
 mod pages;
 mod tokens;
 mod webhook;
@@ -35,17 +36,36 @@ pub async fn app() -> (tempfile::TempDir, App) {
         ),
     )
     .unwrap();
-    let settings: Settings = rrm_platform::config::load_from(dir.path(), "test").unwrap();
-    let service = Service::open(SERVICE, settings.common, store::TREES).unwrap();
-    api::tokens::bootstrap(&service, &SecretString::from(TOKEN.to_owned()))
-        .await
-        .unwrap();
+    let app = open(dir.path()).await;
     // Announced once: a restart with the same token issues nothing new.
+    api::tokens::bootstrap(&app.service, &SecretString::from(TOKEN.to_owned()))
+        .await
+        .unwrap();
+    assert_eq!(app.service.store.outbox_len(), 1);
+    (dir, app)
+}
+
+/// Intake as it starts on the configuration and data in `dir` (made by [`app`]): what a
+/// restart finds.
+pub async fn open(dir: &std::path::Path) -> App {
+    let settings: Settings = rrm_platform::config::load_from(dir, "test").unwrap();
+    // A store closed just before is released once its writer thread has finished.
+    let mut tries = 0;
+    let service = loop {
+        match Service::open(SERVICE, settings.common.clone(), store::TREES) {
+            Ok(service) => break service,
+            Err(e) if tries < 100 => {
+                tries += 1;
+                tracing::debug!("store still open: {e:#}");
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("{e:#}"),
+        }
+    };
     api::tokens::bootstrap(&service, &SecretString::from(TOKEN.to_owned()))
         .await
         .unwrap();
-    assert_eq!(service.store.outbox_len(), 1);
-    let app = App {
+    App {
         service,
         languages: Arc::new(vec![
             LanguageCode::parse("en").unwrap(),
@@ -60,8 +80,7 @@ pub async fn app() -> (tempfile::TempDir, App) {
         deadline_hours: 6,
         dedup_window: Duration::hours(24),
         budgets: Default::default(),
-    };
-    (dir, app)
+    }
 }
 
 /// One request through the whole router: status, content type and the JSON body (`Null` when
