@@ -72,6 +72,38 @@ async fn an_alert_reaches_every_editor_once_in_their_language() {
         "one distribution.completed per language"
     );
 
+    // Every stage is done, none late, and the alert counts as completed.
+    let alert = stack.alert(&alert_id).await.unwrap();
+    let stages: Vec<(&str, &str)> = alert["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["stage"].as_str().unwrap(), s["state"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            ("mobilisation", "done"),
+            ("drafting", "done"),
+            ("signatures", "done"),
+            ("translation", "done"),
+            ("distribution", "done"),
+        ],
+        "{alert}"
+    );
+    assert_eq!(alert["completed"], true);
+    assert_eq!(alert["overdue"], false);
+    assert_eq!(
+        alert["stages"][2]["progress"],
+        format!("{0} of {0} signatures", names.len())
+    );
+    let editors: usize = flow::expected_deliveries().unwrap().values().sum();
+    assert_eq!(
+        alert["stages"][4]["progress"],
+        format!("6 of 6 languages to {editors} editors"),
+        "{alert}"
+    );
+
     // Stopped as systemd or Kubernetes would: each service exits cleanly and promptly.
     for service in rrm_e2e::SERVICES {
         assert!(
