@@ -6,10 +6,10 @@
 
 pub mod domain;
 
-use axum::Router;
 use domain::Editor;
 use rrm_bus::{HandleError, Handler, Prepared, Store, Tx, TxResult, abort};
 use rrm_contracts::{DistributionCompleted, Envelope, Event, LanguageCode, TranslationCompleted};
+use rrm_platform::console::Console;
 use rrm_platform::mail::{self, MailHook, MailWaker, MailWorker, NewMail, OutgoingMail};
 use rrm_platform::{CommonSettings, Pages, Service, Worker};
 use serde::{Deserialize, Serialize};
@@ -309,8 +309,9 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
         &waker,
     )?;
     let workers: Vec<Worker> = vec![Box::new(move |stop| Box::pin(worker.run(stop)))];
+    let console = Console::new(&service).shell();
     service
-        .run(Router::new(), Arc::new(distribution), workers, stop)
+        .run(console, Arc::new(distribution), workers, stop)
         .await
 }
 

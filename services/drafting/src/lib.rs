@@ -19,6 +19,7 @@ use rrm_contracts::{
     DraftSubmitted, DraftVersionCreated, Envelope, Event, LanguageCode, OpedApproved, PanelFormed,
     PanelMember, Signatory, SignatureRecorded,
 };
+use rrm_platform::console::Console;
 use rrm_platform::mail::{self, MailWaker, MailWorker, NewMail, NoHook};
 use rrm_platform::{CommonSettings, LinkSigner, Pages, Service, Worker};
 use serde::{Deserialize, Serialize};
@@ -158,7 +159,7 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
         &waker,
     )?;
     let workers: Vec<Worker> = vec![Box::new(move |stop| Box::pin(worker.run(stop)))];
-    let router = routes(drafting.clone());
+    let router = routes(drafting.clone()).merge(Console::new(&service).shell());
     service.run(router, Arc::new(drafting), workers, stop).await
 }
 

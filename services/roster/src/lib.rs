@@ -23,6 +23,7 @@ pub use settings::{RosterSettings, Settings};
 pub use store::{import_members, member_by_email};
 
 use rrm_bus::Store;
+use rrm_platform::console::Console;
 use rrm_platform::mail::{MailWaker, MailWorker, NoHook};
 use rrm_platform::{LinkSigner, Pages, Service, Worker};
 use std::sync::Arc;
@@ -65,7 +66,7 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
         &waker,
     )?;
     let workers: Vec<Worker> = vec![Box::new(move |stop| Box::pin(worker.run(stop)))];
-    let router = pages::invitation::routes(roster.clone());
+    let router = pages::invitation::routes(roster.clone()).merge(Console::new(&service).shell());
     service.run(router, Arc::new(roster), workers, stop).await
 }
 

@@ -5,7 +5,6 @@
 
 pub mod provider;
 
-use axum::Router;
 use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
 use provider::{Provider, ProviderError};
@@ -13,6 +12,7 @@ use rrm_bus::{HandleError, Handler, Prepared, Store, Tx, TxResult};
 use rrm_contracts::{
     Envelope, Event, LanguageCode, OpedApproved, TranslationCompleted, TranslationMethod,
 };
+use rrm_platform::console::Console;
 use rrm_platform::{CommonSettings, Service, Worker};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -296,8 +296,9 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
         concurrency: t.concurrency.max(1),
     };
     let workers: Vec<Worker> = vec![Box::new(move |stop| Box::pin(translator.run(stop)))];
+    let console = Console::new(&service).shell();
     service
-        .run(Router::new(), Arc::new(Dispatch { wake }), workers, stop)
+        .run(console, Arc::new(Dispatch { wake }), workers, stop)
         .await
 }
 

@@ -46,6 +46,7 @@
 //! ```
 
 pub mod session;
+mod status;
 
 use crate::Service;
 use crate::auth;
@@ -107,8 +108,10 @@ struct Inner {
     /// This service's public URL: where sign-in redirects lead (never the request's `Host`).
     public_url: String,
     nav: Vec<NavLink>,
-    /// The sign-in form and the console's own error pages.
+    /// The sign-in form, the status page and the console's own error pages.
     pages: Pages,
+    /// Whether the service is connected to the broker (the status page).
+    ready: rrm_bus::Readiness,
 }
 
 /// One entry of the navigation.
@@ -159,6 +162,7 @@ impl Console {
                 public_url,
                 nav,
                 pages: console_pages(service.name),
+                ready: service.ready.clone(),
             }),
         }
     }
@@ -170,6 +174,12 @@ impl Console {
             .route(SIGN_IN, get(sign_in_form).post(sign_in))
             .route(SIGN_OUT, post(sign_out))
             .with_state(self.clone())
+    }
+
+    /// Sign-in, sign-out and the status page at `/console`: the whole console of a service
+    /// that has no console pages of its own.
+    pub fn shell(&self) -> Router {
+        self.router().merge(self.status_router())
     }
 
     /// The frame of a page nobody is signed in to (the sign-in page).
@@ -264,6 +274,7 @@ impl Console {
 fn console_pages(service: &str) -> Pages {
     Pages::new(service)
         .and_then(|p| p.html("_sign_in", SIGN_IN_FORM))
+        .and_then(|p| p.html("_status", status::TEMPLATE))
         .unwrap_or_else(|e| unreachable!("the console's own templates parse: {e}"))
 }
 

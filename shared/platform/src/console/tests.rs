@@ -342,3 +342,61 @@ async fn behind_an_https_origin_the_cookie_is_secure_and_redirects_keep_the_pref
     let set = headers[header::SET_COOKIE].to_str().unwrap();
     assert!(set.ends_with("; Secure"), "{set}");
 }
+
+#[tokio::test]
+async fn a_service_without_pages_of_its_own_shows_its_status_to_coordinators_only() {
+    let h = harness();
+    h.issue(TOKEN).await;
+    let cookie = h.sign_in(TOKEN).await;
+    let shell = || h.console.shell();
+    let get = |cookie: Option<&str>| {
+        let mut request = axum::http::Request::get("/console");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+
+    let response = shell().oneshot(get(None)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+
+    let to = rrm_contracts::EmailAddress::parse("editor@example.org").unwrap();
+    h.service
+        .store
+        .transact::<_, std::convert::Infallible, _>(move |tx| {
+            let mail = crate::mail::NewMail {
+                key: "k1".into(),
+                to_name: "Layla Nasser".into(),
+                to,
+                subject: "جسور لا جدران".into(),
+                text: "t".into(),
+                html: None,
+                language: None,
+                correlation_id: None,
+                tag: serde_json::Value::Null,
+            };
+            Ok(crate::mail::enqueue(tx, mail, "rrm.test")?)
+        })
+        .await
+        .unwrap();
+    let response = shell().oneshot(get(Some(&cookie))).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(page.contains("<h1>Roster: status</h1>"), "{page}");
+    assert!(page.contains("not connected"), "{page}");
+    assert!(page.contains("1 queued in all, 1 still to send"), "{page}");
+    assert!(
+        page.contains(r#"<td dir="auto">جسور لا جدران</td><td>queued</td>"#),
+        "{page}"
+    );
+    assert!(page.contains(r#"aria-current="page">Roster</a>"#), "{page}");
+}
