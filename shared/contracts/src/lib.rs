@@ -173,7 +173,9 @@ impl std::fmt::Display for EventType {
     }
 }
 
+/// How grave an alert's event is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Low,
