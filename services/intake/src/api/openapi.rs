@@ -64,7 +64,7 @@ fn json() -> &'static str {
     JSON.get_or_init(|| {
         document()
             .to_pretty_json()
-            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+            .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }).to_string())
     })
 }
 
