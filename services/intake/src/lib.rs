@@ -8,7 +8,7 @@
 //!   mapping, timeline wording (no I/O).
 //! - [`store`]: intake's trees and typed reads and writes; the only file naming a tree.
 //! - [`api`]: the HTTP API, one module per resource (alerts, tokens, webhooks), and its OpenAPI
-//!   document.
+//!   document, generated from the handlers' `#[utoipa::path]` and the types' `ToSchema`.
 //! - [`handlers`]: what intake does with consumed events (the timeline and the stages).
 //! - [`clock`]: the pipeline's clock, firing the stage timers the store keeps.
 //!

@@ -175,7 +175,9 @@ impl std::fmt::Display for EventType {
     }
 }
 
+/// How grave an alert's event is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Low,
@@ -376,6 +378,7 @@ pub struct DistributionCompleted {
 
 /// The stages of an alert's pipeline, in order. Each has its own time budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PipelineStage {
     /// From the alert to a panel formed (`panel.formed`).

@@ -14,6 +14,11 @@ pub enum ValueError {
 /// A BCP 47 language tag of the simple kind rrm uses: a 2–3 letter primary language, optionally
 /// followed by subtags (`pt-BR`, `zh-Hant`). The primary language is kept lower-case.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(example = "zh-Hant")
+)]
 #[serde(transparent)]
 pub struct LanguageCode(String);
 

@@ -16,22 +16,44 @@ use tokio_util::sync::CancellationToken;
 /// Largest request body any service accepts.
 pub const BODY_LIMIT: usize = 256 * 1024;
 
-/// An RFC 9457 problem: the only error shape the APIs answer with.
+/// An RFC 9457 problem: the only error shape the APIs answer with (as
+/// `application/problem+json`).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "type": "about:blank",
+    "title": "Invalid fields",
+    "status": 422,
+    "detail": "title: must be 1 to 200 characters",
+    "errors": [{ "field": "title", "message": "must be 1 to 200 characters" }]
+})))]
 pub struct Problem {
+    /// Always `about:blank`: the status and title say what went wrong.
     #[serde(rename = "type")]
+    #[cfg_attr(feature = "openapi", schema(example = "about:blank"))]
     pub kind: String,
+    /// A short, fixed summary of the kind of problem.
+    #[cfg_attr(feature = "openapi", schema(example = "Invalid fields"))]
     pub title: String,
+    /// The HTTP status code, repeated.
+    #[cfg_attr(feature = "openapi", schema(example = 422))]
     pub status: u16,
+    /// What went wrong with this request, in words.
     pub detail: String,
+    /// One entry per invalid field; absent when the problem is not about fields.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldProblem>,
 }
 
 /// One field's complaint, for forms and API clients to show beside the field.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldProblem {
+    /// The field, as a path in the request (`title`, `alerts[0].fingerprint`) or a query
+    /// parameter's name.
+    #[cfg_attr(feature = "openapi", schema(example = "title"))]
     pub field: String,
+    #[cfg_attr(feature = "openapi", schema(example = "must be 1 to 200 characters"))]
     pub message: String,
 }
 

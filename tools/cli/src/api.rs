@@ -32,11 +32,41 @@ pub struct Alert {
     /// The pipeline stage reached, when intake says; otherwise read from the timeline.
     #[serde(default)]
     pub stage: Option<String>,
+    /// A stage runs past its due time.
+    #[serde(default)]
+    pub overdue: bool,
+    /// Every language reached its editors.
+    #[serde(default)]
+    pub completed: bool,
     /// True when a raise repeated an alert raised earlier.
     #[serde(default)]
     pub duplicate: bool,
+    /// The pipeline's stages, in order (an intake without the pipeline's clock sends none).
+    #[serde(default)]
+    pub stages: Vec<StageView>,
     #[serde(default)]
     pub timeline: Vec<TimelineEntry>,
+}
+
+/// One stage of an alert's pipeline.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StageView {
+    pub stage: String,
+    /// waiting, running, overdue, done or cancelled.
+    pub state: String,
+    #[serde(default)]
+    pub started_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub finished_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub due_at: Option<DateTime<Utc>>,
+    /// Finished after its due time.
+    #[serde(default)]
+    pub late: bool,
+    #[serde(default)]
+    pub progress: String,
+    #[serde(default)]
+    pub actors: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -110,7 +140,15 @@ impl Alert {
     /// intake does not say.
     pub fn stage(&self) -> String {
         if let Some(stage) = &self.stage {
-            return stage.clone();
+            return if self.status.as_deref() == Some("cancelled") {
+                format!("{stage} (cancelled)")
+            } else if self.completed {
+                "distributed".into()
+            } else if self.overdue {
+                format!("{stage} (overdue)")
+            } else {
+                stage.clone()
+            };
         }
         let count = |t: &str| self.timeline.iter().filter(|e| e.event_type == t).count();
         let of = |n: usize| {

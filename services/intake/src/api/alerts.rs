@@ -19,8 +19,14 @@ use rrm_bus::{Store, StoreError, Tx, TxResult};
 use rrm_contracts::{AlertCancelled, AlertRaised, Envelope, Event};
 use rrm_platform::{ApiJson, FieldProblem, Problem, auth};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use utoipa::openapi::schema::{ArrayBuilder, Object, ObjectBuilder, Schema, Type};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 use uuid::Uuid;
 
+/// An alert with its timeline: the answer of raising, showing and cancelling. Its schema,
+/// `Alert`, is the stored alert's with `duplicate` and `timeline` added.
 #[derive(Serialize)]
 pub struct AlertView<'a> {
     #[serde(flatten)]
@@ -34,7 +40,7 @@ pub struct AlertView<'a> {
 }
 
 /// Where an alert's pipeline stands, as listings show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Progress {
     /// The furthest stage reached.
     pub stage: Stage,
@@ -55,13 +61,119 @@ impl Progress {
 }
 
 /// An alert in a listing: the alert and where its pipeline stands.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AlertSummary {
     #[serde(flatten)]
     pub alert: Alert,
     #[serde(flatten)]
     pub progress: Progress,
 }
+
+impl PartialSchema for AlertView<'_> {
+    fn schema() -> RefOr<Schema> {
+        // One flat object (rather than an `allOf`), so its `required` list names every field.
+        let mut object = match <Alert as PartialSchema>::schema() {
+            RefOr::T(Schema::Object(object)) => object,
+            _ => Object::new(),
+        };
+        object.description = Some(
+            "An alert with its timeline, as raising, showing and cancelling answer it.".into(),
+        );
+        object.properties.insert(
+            "duplicate".into(),
+            ObjectBuilder::new()
+                .schema_type(Type::Boolean)
+                .description(Some(
+                    "True when this request repeated an alert already raised (always false \
+                     when showing or cancelling).",
+                ))
+                .into(),
+        );
+        object.properties.insert(
+            "timeline".into(),
+            ArrayBuilder::new()
+                .items(Ref::from_schema_name(TimelineEntry::name()))
+                .description(Some(
+                    "Oldest first; empty in the answer that raised the alert (its events are \
+                     not published yet).",
+                ))
+                .into(),
+        );
+        if let RefOr::T(Schema::Object(progress)) = <Progress as PartialSchema>::schema() {
+            object.properties.extend(progress.properties);
+            object.required.extend(progress.required);
+        }
+        object.properties.insert(
+            "stages".into(),
+            ArrayBuilder::new()
+                .items(Ref::from_schema_name(StageView::name()))
+                .description(Some(
+                    "The pipeline's five stages in order: mobilisation, drafting, signatures, \
+                     translation, distribution.",
+                ))
+                .into(),
+        );
+        object
+            .required
+            .extend(["duplicate".into(), "stages".into(), "timeline".into()]);
+        RefOr::T(Schema::Object(object))
+    }
+}
+
+impl ToSchema for AlertView<'_> {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Alert")
+    }
+
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        <Alert as ToSchema>::schemas(schemas);
+        schemas.push((TimelineEntry::name().into(), TimelineEntry::schema()));
+        <TimelineEntry as ToSchema>::schemas(schemas);
+        schemas.push((StageView::name().into(), StageView::schema()));
+        <StageView as ToSchema>::schemas(schemas);
+    }
+}
+
+/// One page of a listing.
+#[derive(Serialize, ToSchema)]
+pub struct AlertPage {
+    /// Newest first.
+    pub alerts: Vec<AlertSummary>,
+    /// The `cursor` of the next page; null on the last page.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+}
+
+/// An alert's timeline alone.
+#[derive(Serialize, ToSchema)]
+pub struct Timeline {
+    /// Oldest first.
+    pub timeline: Vec<TimelineEntry>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/alerts",
+    tag = "alerts",
+    operation_id = "raise_alert",
+    summary = "Raise an alert (or get the existing one for the same event)",
+    description = "Scope alerts:write. A repeat of an open alert (the same `dedup_key`, or the same \
+                   title and regions within the deduplication window) returns that alert with 200 \
+                   and `duplicate: true`; a cancelled alert is never repeated.",
+    request_body(content = NewAlert, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Raised", body = AlertView,
+            headers(("Location" = String, description = "The alert's URL"))),
+        (status = 200, description = "A duplicate of an alert raised earlier; that alert is returned",
+            body = AlertView, headers(("Location" = String, description = "The alert's URL"))),
+        (status = 400, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks alerts:write", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (field by field), unknown fields", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("coordinator" = ["alerts:write"]))
+)]
 
 pub async fn raise(
     State(app): State<App>,
@@ -176,14 +288,27 @@ pub(crate) fn raise_in(
     Ok((alert, false))
 }
 
-/// `GET /api/v1/alerts` query: all optional; anything else is refused.
-#[derive(Debug, Deserialize)]
+/// `GET /api/v1/alerts` query: all optional; anything else is refused. Each field is read as
+/// text and checked by `list`, so that every bad one is named; `#[param]` says what it must be,
+/// and is what the OpenAPI document shows.
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// How many alerts a page holds.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200, default = 50)]
     limit: Option<String>,
+    /// `next_cursor` of the previous page (opaque).
+    #[param(value_type = Option<String>)]
     cursor: Option<String>,
+    /// Only alerts with this status.
+    #[param(value_type = Option<AlertStatus>, inline)]
     status: Option<String>,
+    /// Only alerts raised at or after this time (RFC 3339, e.g. 2026-11-23T09:00:00Z).
+    #[param(value_type = Option<DateTime<Utc>>)]
     since: Option<String>,
+    /// Only alerts with a stage past its due time (true), or none (false).
+    #[param(value_type = Option<bool>)]
     overdue: Option<String>,
 }
 
@@ -204,6 +329,22 @@ fn parse_cursor(raw: &str) -> Option<Uuid> {
 }
 
 /// `GET /api/v1/alerts?limit=&cursor=&status=&since=`: newest first, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/api/v1/alerts",
+    tag = "alerts",
+    operation_id = "list_alerts",
+    summary = "List alerts, newest first, a page at a time (scope alerts:read)",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page", body = AlertPage),
+        (status = 400, description = "A bad limit, cursor, status or since (field by field), or an unknown parameter",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks alerts:read", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("coordinator" = ["alerts:read"]))
+)]
 pub async fn list(
     State(app): State<App>,
     headers: HeaderMap,
@@ -298,7 +439,11 @@ pub async fn list(
     } else {
         None
     };
-    Ok(Json(serde_json::json!({ "alerts": alerts, "next_cursor": next_cursor })).into_response())
+    Ok(Json(AlertPage {
+        alerts,
+        next_cursor,
+    })
+    .into_response())
 }
 
 /// Up to `want` alerts raised before `before`, newest first, that `filter` takes and whose
@@ -336,6 +481,22 @@ pub fn summaries(
 }
 
 /// `GET /api/v1/alerts/{id}/timeline`: the alert's timeline alone, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/alerts/{id}/timeline",
+    tag = "alerts",
+    operation_id = "show_alert_timeline",
+    summary = "An alert's timeline, oldest first (scope alerts:read)",
+    params(("id" = Uuid, Path, description = "The alert's id")),
+    responses(
+        (status = 200, description = "The timeline", body = Timeline),
+        (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks alerts:read", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such alert", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("coordinator" = ["alerts:read"]))
+)]
 pub async fn show_timeline(
     State(app): State<App>,
     headers: HeaderMap,
@@ -350,9 +511,26 @@ pub async fn show_timeline(
         return Err(Problem::not_found("alert"));
     }
     let timeline = timeline(&app, id).await?;
-    Ok(Json(serde_json::json!({ "timeline": timeline })).into_response())
+    Ok(Json(Timeline { timeline }).into_response())
 }
 
+/// `GET /api/v1/alerts/{id}`: the alert with its timeline.
+#[utoipa::path(
+    get,
+    path = "/api/v1/alerts/{id}",
+    tag = "alerts",
+    operation_id = "show_alert",
+    summary = "An alert with its timeline (scope alerts:read)",
+    params(("id" = Uuid, Path, description = "The alert's id")),
+    responses(
+        (status = 200, description = "The alert", body = AlertView),
+        (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks alerts:read", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such alert", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("coordinator" = ["alerts:read"]))
+)]
 pub async fn show(
     State(app): State<App>,
     headers: HeaderMap,
@@ -370,6 +548,27 @@ pub async fn show(
 
 /// `POST /api/v1/alerts/{id}/cancel`: the alert is cancelled for good (`alert.cancelled` tells
 /// the other services); events still arriving for it go on its timeline without reopening it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/alerts/{id}/cancel",
+    tag = "alerts",
+    operation_id = "cancel_alert",
+    summary = "Cancel an alert for good (scope alerts:write)",
+    description = "Emits alert.cancelled. Later events still reach its timeline but never reopen it.",
+    params(("id" = Uuid, Path, description = "The alert's id")),
+    request_body(content = CancelAlert, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Cancelled; the alert", body = AlertView),
+        (status = 400, description = "The id is not a UUID, or the body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks alerts:write", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such alert", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already cancelled", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing, empty or oversized reason; unknown fields", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("coordinator" = ["alerts:write"]))
+)]
 pub async fn cancel(
     State(app): State<App>,
     headers: HeaderMap,

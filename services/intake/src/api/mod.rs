@@ -1,5 +1,10 @@
-//! Intake's HTTP API under `/api/v1/`, one module per resource. Every route needs a coordinator
-//! token (`Authorization: Bearer`), checked before anything about the request is answered.
+//! Intake's HTTP API under `/api/v1/`, one module per resource. Every route but the OpenAPI
+//! document needs a coordinator token (`Authorization: Bearer`), checked before anything about
+//! the request is answered.
+//!
+//! Each handler carries its own `#[utoipa::path]`, and [`router`] mounts handlers only through
+//! `routes!`: the axum router and the OpenAPI document ([`openapi`]) come from the same
+//! declarations, so nothing is routed undocumented or documented unrouted.
 
 pub mod alerts;
 pub mod openapi;
@@ -8,11 +13,13 @@ pub mod webhooks;
 
 use crate::domain::Budgets;
 use axum::Router;
-use axum::routing::{get, post};
 use chrono::Duration;
 use rrm_contracts::LanguageCode;
 use rrm_platform::Service;
 use std::sync::Arc;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// What every request handler shares.
 #[derive(Clone)]
@@ -29,19 +36,22 @@ pub struct App {
     pub budgets: Budgets,
 }
 
-/// Every route of the API (the ops routes are the platform's).
+/// Every route of the API with its documentation (the ops routes are the platform's). Only
+/// `routes!` adds a route here: one call per path, naming each handler of that path.
+pub fn router() -> OpenApiRouter<App> {
+    OpenApiRouter::with_openapi(openapi::Info::openapi())
+        .routes(routes!(alerts::list, alerts::raise))
+        .routes(routes!(alerts::show))
+        .routes(routes!(alerts::cancel))
+        .routes(routes!(alerts::show_timeline))
+        .routes(routes!(tokens::list, tokens::create))
+        .routes(routes!(tokens::revoke_token))
+        .routes(routes!(webhooks::alertmanager))
+        .routes(routes!(openapi::serve))
+}
+
+/// Every route of the API, served.
 pub fn routes(app: App) -> Router {
-    Router::new()
-        .route("/api/v1/alerts", get(alerts::list).post(alerts::raise))
-        .route("/api/v1/alerts/{id}", get(alerts::show))
-        .route("/api/v1/alerts/{id}/cancel", post(alerts::cancel))
-        .route("/api/v1/alerts/{id}/timeline", get(alerts::show_timeline))
-        .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
-        .route("/api/v1/tokens/{id}/revoke", post(tokens::revoke_token))
-        .route(
-            "/api/v1/webhooks/alertmanager",
-            post(webhooks::alertmanager),
-        )
-        .route("/api/v1/openapi.json", get(openapi::document))
-        .with_state(app)
+    let (router, _document) = router().split_for_parts();
+    router.with_state(app)
 }

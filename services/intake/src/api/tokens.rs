@@ -17,6 +17,7 @@
 
 use super::App;
 use crate::SERVICE;
+use crate::domain::tokens::Scope;
 use crate::domain::{self, NewToken, TokenRecord};
 use crate::store;
 use axum::Json;
@@ -31,27 +32,49 @@ use rrm_contracts::{CoordinatorTokenIssued, CoordinatorTokenRevoked, Envelope, E
 use rrm_platform::{ApiJson, Problem, Service, auth};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// A new token as answered once: the record and its secret.
-#[derive(Serialize)]
-struct Created<'a> {
+#[derive(Serialize, ToSchema)]
+#[schema(as = CreatedToken)]
+pub struct Created<'a> {
     token_id: Uuid,
+    #[schema(value_type = String, example = "Amsterdam desk")]
     name: &'a str,
+    #[schema(value_type = Vec<Scope>, min_items = 1)]
     scopes: &'a [String],
+    /// When the token stops working; null: never.
+    #[schema(required = true)]
     expires_at: Option<DateTime<Utc>>,
+    /// The bearer secret, shown this once and never again (43 characters, URL-safe base64).
+    #[schema(value_type = String)]
     token: &'a str,
 }
 
 /// A token as listed: never its secret or hash.
-#[derive(Serialize)]
-struct TokenView<'a> {
+#[derive(Serialize, ToSchema)]
+#[schema(as = Token)]
+pub struct TokenView<'a> {
     token_id: Uuid,
+    /// Who holds the token; "bootstrap coordinator" for the one from intake's settings.
+    #[schema(value_type = String, example = "Amsterdam desk")]
     name: &'a str,
+    #[schema(value_type = Vec<Scope>, min_items = 1)]
     scopes: &'a [String],
+    /// When the token stops working; null: never.
+    #[schema(required = true)]
     expires_at: Option<DateTime<Utc>>,
+    /// Revoked for good.
     revoked: bool,
     created_at: DateTime<Utc>,
+}
+
+/// Every token.
+#[derive(Serialize, ToSchema)]
+pub struct TokenList<'a> {
+    /// Oldest first, revoked ones included.
+    tokens: Vec<TokenView<'a>>,
 }
 
 impl<'a> From<&'a TokenRecord> for TokenView<'a> {
@@ -107,6 +130,25 @@ fn revoke(tx: &Tx<'_>, record: TokenRecord) -> Result<(TokenRecord, bool), rrm_b
 }
 
 /// `POST /api/v1/tokens`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tokens",
+    tag = "tokens",
+    operation_id = "create_token",
+    summary = "Issue a coordinator token (scope admin)",
+    description = "Creating an admin token revokes the bootstrap token.",
+    request_body(content = NewToken, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Issued; the secret is in `token`, shown once", body = Created,
+            headers(("Location" = String, description = "The token's URL"))),
+        (status = 400, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks admin", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown scope, empty name, past expiry, unknown fields", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("coordinator" = ["admin"]))
+)]
 pub async fn create(
     State(app): State<App>,
     headers: HeaderMap,
@@ -170,6 +212,19 @@ pub async fn create(
 }
 
 /// `GET /api/v1/tokens`: every token, oldest first, revoked ones included.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tokens",
+    tag = "tokens",
+    operation_id = "list_tokens",
+    summary = "Every coordinator token, oldest first, without secrets or hashes (scope admin)",
+    responses(
+        (status = 200, description = "Tokens", body = TokenList),
+        (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks admin", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("coordinator" = ["admin"]))
+)]
 pub async fn list(State(app): State<App>, headers: HeaderMap) -> Result<Response, Problem> {
     auth::authenticate(&app.service.store, &headers, "admin")?;
     let tokens = app
@@ -179,10 +234,27 @@ pub async fn list(State(app): State<App>, headers: HeaderMap) -> Result<Response
         .await
         .map_err(Problem::internal)?;
     let views: Vec<TokenView<'_>> = tokens.iter().map(TokenView::from).collect();
-    Ok(Json(serde_json::json!({ "tokens": views })).into_response())
+    Ok(Json(TokenList { tokens: views }).into_response())
 }
 
 /// `POST /api/v1/tokens/{id}/revoke`: idempotent; only the first revocation is announced.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tokens/{id}/revoke",
+    tag = "tokens",
+    operation_id = "revoke_token",
+    summary = "Revoke a token for good (scope admin)",
+    description = "Revoking again answers the same and announces nothing.",
+    params(("id" = Uuid, Path, description = "The token's id")),
+    responses(
+        (status = 200, description = "Revoked", body = TokenView),
+        (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such token", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("coordinator" = ["admin"]))
+)]
 pub async fn revoke_token(
     State(app): State<App>,
     headers: HeaderMap,

@@ -15,19 +15,83 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use rrm_platform::{ApiJson, FieldProblem, Problem, auth};
 use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// What became of one alert of the notification.
-#[derive(Debug, Serialize)]
-struct Outcome {
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AlertmanagerOutcome)]
+pub struct Outcome {
+    #[schema(example = "c6a4b3f2e1d0a9b8")]
     fingerprint: String,
+    /// The rrm alert it raised, repeated or was recorded on; null when ignored.
+    #[schema(required = true)]
     alert_id: Option<Uuid>,
-    /// `raised`, `duplicate`, `resolved_recorded` or `ignored`.
-    outcome: &'static str,
+    #[schema(inline)]
+    outcome: OutcomeKind,
+    /// Why a field was read differently than sent (e.g. an unknown severity); absent when none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
     notes: Vec<String>,
 }
 
+/// What became of an Alertmanager alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeKind {
+    /// A firing alert raised a new rrm alert.
+    Raised,
+    /// A firing alert repeated one already raised.
+    Duplicate,
+    /// A resolved alert was recorded on its rrm alert's timeline.
+    ResolvedRecorded,
+    /// A resolved alert rrm never saw.
+    Ignored,
+}
+
+impl OutcomeKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Raised => "raised",
+            Self::Duplicate => "duplicate",
+            Self::ResolvedRecorded => "resolved_recorded",
+            Self::Ignored => "ignored",
+        }
+    }
+}
+
+/// The answer to a notification.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AlertmanagerAnswer)]
+pub struct Answer {
+    /// One per alert of the notification, in its order.
+    alerts: Vec<Outcome>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/webhooks/alertmanager",
+    tag = "webhooks",
+    operation_id = "alertmanager_webhook",
+    summary = "Alertmanager webhook receiver (scope alerts:write)",
+    description = "Firing alerts are raised (title ← annotation summary or label alertname; summary ← \
+                   annotation description; regions ← label region/regions; topics ← topic/topics; \
+                   severity ← label severity, unknown → medium with a note; languages ← label \
+                   languages; dedup key am:<groupKey>:<fingerprint>). Resolved alerts are recorded \
+                   on the alert's timeline, never cancel it. The notification is stored whole or \
+                   not at all. Configure Alertmanager with the token as \
+                   `http_config.authorization.credentials`.",
+    request_body(content = Notification, content_type = "application/json"),
+    responses(
+        (status = 200, description = "What became of each alert", body = Answer),
+        (status = 400, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks alerts:write", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Another payload version, a missing required field, or an alert that maps to an invalid rrm alert (fields named as alerts[i].…)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("coordinator" = ["alerts:write"]))
+)]
 pub async fn alertmanager(
     State(app): State<App>,
     headers: HeaderMap,
@@ -104,7 +168,11 @@ pub async fn alertmanager(
                         Outcome {
                             fingerprint,
                             alert_id: Some(stored.alert_id),
-                            outcome: if duplicate { "duplicate" } else { "raised" },
+                            outcome: if duplicate {
+                                OutcomeKind::Duplicate
+                            } else {
+                                OutcomeKind::Raised
+                            },
                             notes,
                         }
                     }
@@ -131,14 +199,14 @@ pub async fn alertmanager(
                                 Outcome {
                                     fingerprint,
                                     alert_id: Some(alert_id),
-                                    outcome: "resolved_recorded",
+                                    outcome: OutcomeKind::ResolvedRecorded,
                                     notes: Vec::new(),
                                 }
                             }
                             None => Outcome {
                                 fingerprint,
                                 alert_id: None,
-                                outcome: "ignored",
+                                outcome: OutcomeKind::Ignored,
                                 notes: Vec::new(),
                             },
                         }
@@ -150,9 +218,9 @@ pub async fn alertmanager(
         .await
         .map_err(Problem::internal)?;
     for o in &outcomes {
-        tracing::info!(fingerprint = %o.fingerprint, alert_id = ?o.alert_id, outcome = o.outcome, receiver = %notification.receiver, "alertmanager alert");
+        tracing::info!(fingerprint = %o.fingerprint, alert_id = ?o.alert_id, outcome = o.outcome.as_str(), receiver = %notification.receiver, "alertmanager alert");
     }
-    Ok(Json(serde_json::json!({ "alerts": outcomes })).into_response())
+    Ok(Json(Answer { alerts: outcomes }).into_response())
 }
 
 /// A notification's alert, checked and ready for the transaction.

@@ -4,52 +4,99 @@ use chrono::{DateTime, Duration, Utc};
 use rrm_contracts::{LanguageCode, Severity};
 use rrm_platform::FieldProblem;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// What a coordinator sends to raise an alert.
-#[derive(Debug, Clone, Deserialize)]
+/// What a coordinator sends to raise an alert. Fields not listed are refused.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": "Holy book burned in Stockholm",
+    "summary": "Protests spread after a burning outside a mosque.",
+    "regions": ["europe"],
+    "topics": ["religion"],
+    "severity": "high",
+    "languages": ["ar", "en"],
+    "deadline": "2026-11-23T15:00:00Z",
+    "dedup_key": "stockholm-2026-11-23"
+}))]
 pub struct NewAlert {
+    /// One line of text, trimmed.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        example = "Holy book burned in Stockholm"
+    )]
     pub title: String,
+    /// Trimmed.
+    #[schema(min_length = 1, max_length = 5000)]
     pub summary: String,
+    /// Tags of letters, digits, `-` and `_` (at most 64 characters each), lower-cased;
+    /// duplicates are dropped.
     #[serde(default)]
+    #[schema(example = json!(["europe"]))]
     pub regions: Vec<String>,
+    /// Tags, as `regions`.
     #[serde(default)]
+    #[schema(example = json!(["religion"]))]
     pub topics: Vec<String>,
+    #[schema(inline)]
     pub severity: Severity,
-    /// Target languages; the configured defaults when absent.
+    /// Target languages, BCP 47 codes (e.g. ar, en, zh-Hant) of supported languages; the
+    /// configured defaults when absent (default: ar, en, es, fr, ru, zh).
     #[serde(default)]
+    #[schema(min_items = 1, example = json!(["ar", "en"]))]
     pub languages: Option<Vec<String>>,
-    /// When the op-eds must be with editors; now + the default budget when absent.
+    /// When the op-eds must be with editors, in the future; now + the default budget when absent
+    /// (default: now + 6 h).
     #[serde(default)]
     pub deadline: Option<DateTime<Utc>>,
     /// The caller's own key for the event: a repeat with the same key returns the first alert.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub dedup_key: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// An alert as stored, and as a listing shows it (without its timeline).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = ListedAlert)]
 pub struct Alert {
     pub alert_id: Uuid,
+    /// As raised, trimmed.
+    #[schema(example = "Holy book burned in Stockholm")]
     pub title: String,
     pub summary: String,
+    /// Region tags, lower-case.
+    #[schema(example = json!(["europe"]))]
     pub regions: Vec<String>,
+    /// Topic tags, lower-case.
+    #[schema(example = json!(["religion"]))]
     pub topics: Vec<String>,
+    #[schema(inline)]
     pub severity: Severity,
+    /// The languages the op-eds are delivered in.
+    #[schema(example = json!(["ar", "en"]))]
     pub languages: Vec<LanguageCode>,
+    /// When the op-eds must be with editors.
     pub deadline: DateTime<Utc>,
+    /// The caller's key for the event, if it gave one (`am:…` for Alertmanager's alerts).
+    #[schema(required = true)]
     pub dedup_key: Option<String>,
+    /// The name of the coordinator token that raised it.
+    #[schema(example = "desk")]
     pub raised_by: String,
     pub raised_at: DateTime<Utc>,
     /// `open` until a coordinator cancels it; alerts stored before cancelling existed are open.
     #[serde(default)]
+    #[schema(inline, required = true)]
     pub status: AlertStatus,
-    /// Who cancelled the alert, when and why; absent while it is open.
+    /// Who cancelled the alert, when and why; present once cancelled, absent while it is open.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancellation: Option<Cancellation>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Whether an alert still needs its op-eds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertStatus {
     #[default]
@@ -67,17 +114,22 @@ impl AlertStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Who cancelled an alert, when and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Cancellation {
+    #[schema(example = "raised by mistake")]
     pub reason: String,
+    /// The name of the coordinator token that cancelled it.
     pub cancelled_by: String,
     pub cancelled_at: DateTime<Utc>,
 }
 
-/// What a coordinator sends to cancel an alert.
-#[derive(Debug, Clone, Deserialize)]
+/// What a coordinator sends to cancel an alert. Fields not listed are refused.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelAlert {
+    /// Why the op-eds are no longer needed, trimmed.
+    #[schema(min_length = 1, max_length = 500, example = "raised by mistake")]
     pub reason: String,
 }
 

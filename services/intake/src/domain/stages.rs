@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use rrm_contracts::{Event, LanguageCode, TranslationMethod};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 pub use rrm_contracts::PipelineStage as Stage;
@@ -89,7 +90,7 @@ pub struct Pipeline {
 }
 
 /// A stage's state as a person reads it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StageState {
     /// Not started: an earlier stage is still running.
@@ -103,7 +104,7 @@ pub enum StageState {
 }
 
 /// One stage as the API and the console show it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct StageView {
     pub stage: Stage,
     pub state: StageState,

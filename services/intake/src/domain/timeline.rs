@@ -3,16 +3,24 @@
 use chrono::{DateTime, Utc};
 use rrm_contracts::Event;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// One line of an alert's timeline.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct TimelineEntry {
+    /// The event's id (`alertmanager.resolved` lines have one of their own).
     pub event_id: Uuid,
+    /// The event's type.
     #[serde(rename = "type")]
+    #[schema(example = "panel.formed")]
     pub event_type: String,
     pub occurred_at: DateTime<Utc>,
+    /// The service (or `alertmanager`) the event came from.
+    #[schema(example = "roster")]
     pub producer: String,
+    /// What the event means for the alert, in words.
+    #[schema(example = "panel formed: A. Author, B. Author")]
     pub summary: String,
 }
 

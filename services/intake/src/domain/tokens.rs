@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use rrm_platform::FieldProblem;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// Every scope a coordinator token can carry. `admin` implies all others.
@@ -14,12 +15,39 @@ pub const SCOPES: [&str; 5] = [
     "admin",
 ];
 
-/// What an admin sends to issue a token.
-#[derive(Debug, Clone, Deserialize)]
+/// A scope of a coordinator token, one of [`SCOPES`]: the schema is the list itself.
+pub struct Scope;
+
+impl utoipa::PartialSchema for Scope {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "What a token may do; `admin` implies all others and is what manages tokens.",
+            ))
+            .enum_values(Some(SCOPES))
+            .into()
+    }
+}
+
+impl ToSchema for Scope {}
+
+/// What an admin sends to issue a token. Fields not listed are refused.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "Amsterdam desk",
+    "scopes": ["alerts:read", "alerts:write"],
+    "expires_at": "2027-01-01T00:00:00Z"
+}))]
 pub struct NewToken {
+    /// Who holds the token: one line, trimmed; alerts name it as `raised_by`.
+    #[schema(min_length = 1, max_length = 100, example = "Amsterdam desk")]
     pub name: String,
+    /// Duplicates are dropped.
+    #[schema(value_type = Vec<Scope>, min_items = 1)]
     pub scopes: Vec<String>,
+    /// When the token stops working, in the future; never when absent or null.
     #[serde(default)]
     pub expires_at: Option<DateTime<Utc>>,
 }

@@ -37,20 +37,63 @@ use rrm_contracts::Severity;
 use rrm_platform::FieldProblem;
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use utoipa::ToSchema;
 
 /// The only payload version Alertmanager has sent since 0.16, and the one understood here.
 pub const VERSION: &str = "4";
 
-/// One webhook notification: a group of alerts.
-#[derive(Debug, Clone, Deserialize)]
+/// The schema of `version`: the one value understood.
+fn version_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some([VERSION]))
+        .description(Some(
+            "The payload version; Alertmanager has sent \"4\" since 0.16, and only it is understood.",
+        ))
+        .build()
+}
+
+/// Prometheus Alertmanager's webhook payload, version 4: one notification, a group of alerts.
+/// Fields not listed are ignored (Alertmanager owns this format). Firing alerts are raised
+/// (title ← annotation `summary` or label `alertname`; summary ← annotation `description`;
+/// regions ← label `region`/`regions`; topics ← `topic`/`topics`; severity ← label `severity`,
+/// unknown → medium with a note; languages ← label `languages`, comma-separated; dedup key
+/// `am:<groupKey>:<fingerprint>`); resolved ones are recorded on their alert's timeline.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = AlertmanagerNotification, example = json!({
+    "version": "4",
+    "groupKey": "{}:{alertname=\"Polarisation\"}",
+    "truncatedAlerts": 0,
+    "status": "firing",
+    "receiver": "rrm",
+    "groupLabels": { "alertname": "Polarisation" },
+    "commonLabels": { "alertname": "Polarisation" },
+    "commonAnnotations": {},
+    "externalURL": "http://alertmanager.example:9093",
+    "alerts": [{
+        "status": "firing",
+        "labels": { "alertname": "Polarisation", "severity": "critical",
+                    "regions": "europe, Middle East", "topic": "religion", "languages": "en,fr" },
+        "annotations": { "summary": "Holy book burned in Stockholm", "description": "Protests spread." },
+        "startsAt": "2026-11-23T09:00:00Z",
+        "endsAt": "0001-01-01T00:00:00Z",
+        "generatorURL": "http://prometheus.example/graph",
+        "fingerprint": "c6a4b3f2e1d0a9b8"
+    }]
+}))]
 pub struct Notification {
+    #[schema(schema_with = version_schema)]
     pub version: String,
+    /// Identifies the group; with an alert's fingerprint, it makes the alert's dedup key.
+    #[schema(min_length = 1)]
     pub group_key: String,
     /// How many alerts Alertmanager left out (the receiver's `max_alerts`).
     #[serde(default)]
     pub truncated_alerts: u64,
+    #[schema(inline)]
     pub status: AmStatus,
+    /// The Alertmanager receiver that sent it; logged.
     #[serde(default)]
     pub receiver: String,
     #[serde(default)]
@@ -61,21 +104,29 @@ pub struct Notification {
     pub common_annotations: BTreeMap<String, String>,
     #[serde(default, rename = "externalURL")]
     pub external_url: String,
+    /// At least one.
+    #[schema(min_items = 1)]
     pub alerts: Vec<AmAlert>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// Whether an Alertmanager alert (or the whole group) is firing or resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AmStatus {
     Firing,
     Resolved,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// One alert of an Alertmanager notification.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = AlertmanagerAlert)]
 pub struct AmAlert {
+    #[schema(inline)]
     pub status: AmStatus,
+    /// `alertname`, `severity`, `region`/`regions`, `topic`/`topics` and `languages` are read.
     pub labels: BTreeMap<String, String>,
+    /// `summary` and `description` are read.
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
     pub starts_at: DateTime<Utc>,
@@ -84,6 +135,8 @@ pub struct AmAlert {
     pub ends_at: Option<DateTime<Utc>>,
     #[serde(default, rename = "generatorURL")]
     pub generator_url: String,
+    /// Identifies the alert within its group.
+    #[schema(min_length = 1, example = "c6a4b3f2e1d0a9b8")]
     pub fingerprint: String,
 }
 

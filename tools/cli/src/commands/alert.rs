@@ -49,6 +49,9 @@ pub enum AlertCommand {
         /// Only alerts raised at or after this time (RFC 3339).
         #[arg(long, value_parser = rfc3339, value_name = "RFC3339")]
         since: Option<DateTime<Utc>>,
+        /// Only alerts with a stage past its due time.
+        #[arg(long)]
+        overdue: bool,
         /// At most this many alerts per page.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
         limit: Option<u32>,
@@ -147,10 +150,11 @@ pub async fn run(command: AlertCommand, context: &Context) -> Result<(), Failure
         AlertCommand::List {
             status,
             since,
+            overdue,
             limit,
             all,
             cursor,
-        } => list(context, status, since, limit, all, cursor).await,
+        } => list(context, status, since, overdue, limit, all, cursor).await,
         AlertCommand::Show { id } => {
             let answer = context
                 .client
@@ -187,6 +191,7 @@ async fn list(
     context: &Context,
     status: Option<Status>,
     since: Option<DateTime<Utc>>,
+    overdue: bool,
     limit: Option<u32>,
     all: bool,
     mut cursor: Option<String>,
@@ -203,6 +208,9 @@ async fn list(
         }
         if let Some(since) = since {
             query.push(("since", rfc3339_out(since)));
+        }
+        if overdue {
+            query.push(("overdue", "true".into()));
         }
         if let Some(cursor) = &cursor {
             query.push(("cursor", cursor.clone()));
@@ -257,12 +265,16 @@ fn list_table(alerts: &[Alert], now: DateTime<Utc>) -> String {
                 one_line(&a.alert_id),
                 one_line(&a.status()),
                 one_line(&a.severity),
+                one_line(&a.stage()),
                 truncate(&one_line(&a.title), 48),
                 moment(a.deadline, now),
             ]
         })
         .collect();
-    table(&["ID", "STATUS", "SEVERITY", "TITLE", "DEADLINE"], &rows)
+    table(
+        &["ID", "STATUS", "SEVERITY", "STAGE", "TITLE", "DEADLINE"],
+        &rows,
+    )
 }
 
 /// The lines that describe an alert, indented under a heading line.
@@ -307,6 +319,10 @@ fn show(alert: &Alert, now: DateTime<Utc>) -> String {
     for line in text(alert.summary.trim()).lines() {
         out.push_str(&format!("  {line}\n"));
     }
+    if !alert.stages.is_empty() {
+        out.push_str("\nstages\n");
+        out.push_str(&stages(alert, now));
+    }
     out.push_str("\ntimeline\n");
     if alert.timeline.is_empty() {
         out.push_str("  no events yet\n");
@@ -327,6 +343,44 @@ fn show(alert: &Alert, now: DateTime<Utc>) -> String {
     let rendered = table(&["  TIME", "EVENT", "PRODUCER", "SUMMARY"], &rows);
     out.push_str(&rendered);
     out
+}
+
+/// The pipeline's stages, one line each: state, when it started, when it finished or is due,
+/// what it did and who acted.
+fn stages(alert: &Alert, now: DateTime<Utc>) -> String {
+    let rows: Vec<Vec<String>> = alert
+        .stages
+        .iter()
+        .map(|s| {
+            let state = match (s.state.as_str(), s.late) {
+                ("overdue", _) => "OVERDUE".to_owned(),
+                ("done", true) => "done, late".to_owned(),
+                (state, _) => one_line(state),
+            };
+            let started = s.started_at.map(stamp).unwrap_or_else(|| "—".into());
+            let end = match (s.finished_at, s.due_at) {
+                (Some(at), _) => format!("finished {}", stamp(at)),
+                (None, Some(due)) if s.state != "cancelled" => format!("due {}", moment(due, now)),
+                _ => "—".into(),
+            };
+            let who = if s.actors.is_empty() {
+                String::new()
+            } else {
+                format!(" — {}", s.actors.join(", "))
+            };
+            vec![
+                format!("  {}", one_line(&s.stage)),
+                state,
+                started,
+                one_line(&end),
+                one_line(&format!("{}{who}", s.progress)),
+            ]
+        })
+        .collect();
+    table(
+        &["  STAGE", "STATE", "STARTED", "FINISHED / DUE", "PROGRESS"],
+        &rows,
+    )
 }
 
 #[cfg(test)]

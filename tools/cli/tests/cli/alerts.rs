@@ -202,11 +202,13 @@ fn filters_are_sent_to_intake_as_query_parameters() {
         "cancelled",
         "--since",
         "2026-11-23T10:00:00+01:00",
+        "--overdue",
     ]);
 
     assert_eq!(run.code, 0, "{}", run.stderr);
     let query = &intake.seen()[0].query;
     assert_eq!(query.get("status").map(String::as_str), Some("cancelled"));
+    assert_eq!(query.get("overdue").map(String::as_str), Some("true"));
     assert_eq!(
         query.get("since").map(String::as_str),
         Some("2026-11-23T09:00:00Z")
@@ -222,10 +224,19 @@ fn showing_an_alert_prints_its_timeline_one_line_per_event_and_its_stage() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let out = &run.stdout;
     assert!(out.starts_with(&format!("alert {ALERT_ID}\n")), "{out}");
+    assert!(out.contains("  stage      drafting (overdue)\n"), "{out}");
     assert!(
-        out.contains("  stage      drafting (panel formed)\n"),
+        out.contains(
+            "  mobilisation  done     Mon 23 Nov 13:16:00 UTC  finished Mon 23 Nov 13:40:00 UTC"
+        ),
         "{out}"
     );
+    assert!(
+        out.contains("  drafting      OVERDUE  Mon 23 Nov 13:40:00 UTC  due Mon 23 Nov"),
+        "{out}"
+    );
+    assert!(out.contains("3 versions — Jonas Berg\n"), "{out}");
+    assert!(out.contains("  signatures    waiting  —"), "{out}");
     assert!(
         out.contains("  Clashes after a burning.\n  Calls for calm.\n"),
         "{out}"

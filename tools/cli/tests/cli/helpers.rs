@@ -187,12 +187,78 @@ pub fn alert(id: &str, title: &str, status: &str) -> Value {
         "deadline": (now + chrono::Duration::hours(6)).to_rfc3339(),
         "dedup_key": null, "raised_by": "desk", "raised_at": now.to_rfc3339(),
         "status": status,
+        "stage": "mobilisation", "overdue": false, "completed": false,
     })
 }
 
 pub fn alert_with_timeline() -> Value {
     let mut a = alert(ALERT_ID, "Quran burning in Stockholm", "open");
     a["duplicate"] = json!(false);
+    a["stage"] = json!("drafting");
+    a["overdue"] = json!(true);
+    let stage = |stage: &str,
+                 state: &str,
+                 started: Value,
+                 finished: Value,
+                 due: Value,
+                 late: bool,
+                 progress: &str,
+                 actors: Value| {
+        json!({ "stage": stage, "state": state, "started_at": started, "finished_at": finished,
+                "due_at": due, "budget_seconds": null, "late": late, "progress": progress, "actors": actors })
+    };
+    a["stages"] = json!([
+        stage(
+            "mobilisation",
+            "done",
+            json!("2026-11-23T13:16:00Z"),
+            json!("2026-11-23T13:40:00Z"),
+            json!("2026-11-23T13:46:00Z"),
+            false,
+            "4 invited, 2 accepted, 0 declined",
+            json!(["Amina Diallo", "Jonas Berg"])
+        ),
+        stage(
+            "drafting",
+            "overdue",
+            json!("2026-11-23T13:40:00Z"),
+            Value::Null,
+            json!("2026-11-23T15:40:00Z"),
+            false,
+            "3 versions",
+            json!(["Jonas Berg"])
+        ),
+        stage(
+            "signatures",
+            "waiting",
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            false,
+            "not submitted for signature yet",
+            json!([])
+        ),
+        stage(
+            "translation",
+            "waiting",
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            false,
+            "0 of 3 languages",
+            json!([])
+        ),
+        stage(
+            "distribution",
+            "waiting",
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            false,
+            "0 of 3 languages to 0 editors",
+            json!([])
+        ),
+    ]);
     a["timeline"] = json!([
         {"event_id": "e1", "type": "alert.raised", "occurred_at": "2026-11-23T13:16:00Z", "producer": "intake", "summary": "alert raised by desk: Quran burning in Stockholm"},
         {"event_id": "e2", "type": "panel.mobilized", "occurred_at": "2026-11-23T13:16:02Z", "producer": "roster", "summary": "4 members invited"},
