@@ -113,3 +113,79 @@ async fn bad_requests_get_problem_json_and_change_nothing() {
         "only the bootstrap token event"
     );
 }
+
+#[tokio::test]
+async fn read_only_expired_and_revoked_tokens_raise_nothing_and_unsupported_languages_are_named() {
+    let (_dir, app) = app().await;
+    let body = alert().to_string();
+
+    let reader = issued(&app, &["alerts:read"]).await;
+    let (status, content_type, problem) = post(&app, Some(&reader), &body).await;
+    assert_eq!(
+        (status, content_type.as_str()),
+        (403, "application/problem+json"),
+        "{problem}"
+    );
+    assert!(
+        problem["detail"].as_str().unwrap().contains("alerts:write"),
+        "{problem}"
+    );
+
+    let expired = "expired-token-0123456789abcdef";
+    let event =
+        rrm_contracts::Event::CoordinatorTokenIssued(rrm_contracts::CoordinatorTokenIssued {
+            token_id: uuid::Uuid::now_v7(),
+            name: "night desk".into(),
+            token_sha256: rrm_platform::auth::token_hash(expired),
+            scopes: vec!["alerts:write".into()],
+            expires_at: Some(chrono::Utc::now() - chrono::Duration::minutes(1)),
+        });
+    app.service
+        .store
+        .transact::<_, std::convert::Infallible, _>(move |tx| {
+            Ok(rrm_platform::auth::apply(tx, &event)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(post(&app, Some(expired), &body).await.0, 401);
+
+    let writer = issued(&app, &["alerts:write"]).await;
+    let headers: axum::http::HeaderMap = [(
+        axum::http::header::AUTHORIZATION,
+        format!("Bearer {writer}").parse().unwrap(),
+    )]
+    .into_iter()
+    .collect();
+    let writer_id = rrm_platform::auth::authenticate(&app.service.store, &headers, "alerts:write")
+        .unwrap()
+        .token_id;
+    let revoked =
+        rrm_contracts::Event::CoordinatorTokenRevoked(rrm_contracts::CoordinatorTokenRevoked {
+            token_id: writer_id,
+        });
+    app.service
+        .store
+        .transact::<_, std::convert::Infallible, _>(move |tx| {
+            Ok(rrm_platform::auth::apply(tx, &revoked)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(post(&app, Some(&writer), &body).await.0, 401);
+
+    // German is a real language, but not one this intake is configured to ask for.
+    let mut german = alert();
+    german["languages"] = json!(["ar", "de"]);
+    let (status, _, problem) = post(&app, Some(TOKEN), &german.to_string()).await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "languages");
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("de"),
+        "{problem}"
+    );
+
+    assert_eq!(store::alert_count(&app.service.store).unwrap(), 0);
+    assert!(emitted(&app, "alert.raised").is_empty());
+}
