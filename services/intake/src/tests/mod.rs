@@ -15,6 +15,7 @@ use tower::ServiceExt;
 
 mod alerts;
 mod cancel;
+mod console;
 mod pages;
 mod tokens;
 mod webhook;
