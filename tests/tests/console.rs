@@ -55,7 +55,8 @@ async fn a_coordinator_raises_an_alert_in_the_browser_and_watches_it_reach_the_e
         .click("main form button[type=submit]")
         .await
         .unwrap();
-    assert_eq!(browser.url().await.unwrap(), format!("{intake}/console"));
+    let console = format!("{intake}/console");
+    browser.wait_for_url(|u| u == console).await.unwrap();
     assert_eq!(browser.text("h1").await.unwrap(), "Alerts");
 
     // The form refuses a language nobody translates to, says so under the field, keeps the rest.
@@ -99,10 +100,12 @@ async fn a_coordinator_raises_an_alert_in_the_browser_and_watches_it_reach_the_e
         .click("form.raise button[type=submit]")
         .await
         .unwrap();
-    let url = browser.url().await.unwrap();
-    if !url.contains("/console/alerts/") {
-        panic!("not an alert page: {url}\n{}", browser.source().await);
-    }
+    let url = browser
+        .wait_for_url(|u| u.contains("/console/alerts/") && !u.contains("/console/alerts/new"))
+        .await;
+    let Ok(url) = url else {
+        panic!("not on an alert page: {url:?}\n{}", browser.source().await);
+    };
     let alert_id = url
         .split("/console/alerts/")
         .nth(1)

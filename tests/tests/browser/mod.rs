@@ -5,6 +5,7 @@
 use anyhow::{Context, Result, bail, ensure};
 use fantoccini::wd::TimeoutConfiguration;
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
@@ -70,7 +71,7 @@ impl Browser {
             "goog:chromeOptions".into(),
             json!({ "binary": CHROMIUM, "args": args }),
         );
-        let client = ClientBuilder::rustls()?
+        let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)
             .connect(&format!("http://127.0.0.1:{port}"))
             .await;
@@ -104,6 +105,20 @@ impl Browser {
 
     pub async fn url(&self) -> Result<String> {
         Ok(self.client.current_url().await?.to_string())
+    }
+
+    /// Waits (up to 20 s) for the browser to be on a page whose URL `wanted` accepts: a click
+    /// returns before the page it leads to has loaded.
+    pub async fn wait_for_url(&self, wanted: impl Fn(&str) -> bool) -> Result<String> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let url = self.url().await?;
+            if wanted(&url) {
+                return Ok(url);
+            }
+            ensure!(Instant::now() < deadline, "still on {url} after 20 s");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// The text of the first element `css` selects.
