@@ -61,7 +61,7 @@ async fn a_coordinator_raises_an_alert_in_the_browser_and_watches_it_reach_the_e
 
     // The form refuses a language nobody translates to, says so under the field, keeps the rest.
     browser
-        .click("a[href=\"/console/alerts/new\"]")
+        .click("a[href$=\"/console/alerts/new\"]")
         .await
         .unwrap();
     browser.fill("title", TITLE).await.unwrap();

@@ -124,8 +124,7 @@ async fn render(
     } else {
         who.frame()
     };
-    s.pages
-        .console_page(status, &alert.title, "alert", &data, &frame)
+    s.page(status, &alert.title, "alert", &data, &frame)
 }
 
 #[derive(Debug, Deserialize)]
@@ -184,7 +183,7 @@ pub async fn cancel(
         Ok(_) => {
             let span = tracing::info_span!("alert", correlation_id = %id);
             span.in_scope(|| tracing::info!("alert cancelled from the console"));
-            see_other(&format!("/console/alerts/{id}?notice=cancelled"))
+            see_other(&s.url(&format!("/console/alerts/{id}?notice=cancelled")))
         }
         Err(rrm_bus::TxError::Abort(None)) => s.error(
             &who,

@@ -105,7 +105,7 @@ pub async fn list(
         "since": query.since,
     });
     if !problems.is_empty() {
-        return s.pages.console_page(
+        return s.page(
             StatusCode::BAD_REQUEST,
             "Alerts",
             "alerts",
@@ -130,19 +130,19 @@ pub async fn list(
         alerts.last().map(|a| {
             let mut params = kept.clone();
             params.push(format!("cursor={}", cursor(a.alert.alert_id)));
-            format!("/console?{}", params.join("&"))
+            s.url(&format!("/console?{}", params.join("&")))
         })
     } else {
         None
     };
     let first = before.map(|_| {
         if kept.is_empty() {
-            "/console".to_owned()
+            s.url("/console")
         } else {
-            format!("/console?{}", kept.join("&"))
+            s.url(&format!("/console?{}", kept.join("&")))
         }
     });
-    s.pages.console_page(
+    s.page(
         StatusCode::OK,
         "Alerts",
         "alerts",

@@ -20,7 +20,7 @@ use axum::routing::{get, post};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use rrm_platform::FieldProblem;
 use rrm_platform::Pages;
-use rrm_platform::console::{Console, SignedIn};
+use rrm_platform::console::{Console, Frame, SignedIn};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -30,6 +30,9 @@ pub struct ConsoleApp {
     pub app: App,
     pub console: Console,
     pub pages: Arc<Pages>,
+    /// Intake's public URL, before every link, form action and redirect: behind the production
+    /// proxy intake lives under a path prefix (`https://…/intake`), never at the origin's root.
+    pub base: String,
 }
 
 impl FromRef<ConsoleApp> for Console {
@@ -54,6 +57,7 @@ pub fn pages() -> anyhow::Result<Pages> {
 pub fn routes(app: App) -> anyhow::Result<Router> {
     let console = Console::new(&app.service);
     let state = ConsoleApp {
+        base: app.service.public_url(crate::SERVICE),
         app,
         console: console.clone(),
         pages: Arc::new(pages()?),
@@ -70,6 +74,27 @@ pub fn routes(app: App) -> anyhow::Result<Router> {
 }
 
 impl ConsoleApp {
+    /// A console page: `name` rendered with `data` (an object) and `base`, in the console layout.
+    pub fn page(
+        &self,
+        status: StatusCode,
+        title: &str,
+        name: &str,
+        data: &serde_json::Value,
+        frame: &Frame,
+    ) -> Response {
+        let mut data = data.clone();
+        if let Some(fields) = data.as_object_mut() {
+            fields.insert("base".into(), self.base.clone().into());
+        }
+        self.pages.console_page(status, title, name, &data, frame)
+    }
+
+    /// `path` (from `/console`) as a full URL of this service.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
     /// A readable error page in the console layout.
     pub fn error(
         &self,

@@ -96,10 +96,10 @@ pub async fn submit(
     let span = tracing::info_span!("alert", correlation_id = %stored.alert_id);
     span.in_scope(|| tracing::info!(duplicate, "alert raised from the console"));
     let notice = if duplicate { "duplicate" } else { "raised" };
-    see_other(&format!(
+    see_other(&s.url(&format!(
         "/console/alerts/{}?notice={notice}",
         stored.alert_id
-    ))
+    )))
 }
 
 /// The form as an API request, and what the form itself cannot read (a severity that is not
@@ -159,7 +159,7 @@ fn page(
         .collect();
     let defaults: Vec<&str> = s.app.languages.iter().map(|l| l.as_str()).collect();
     let supported: Vec<&str> = s.app.supported.iter().map(|l| l.as_str()).collect();
-    s.pages.console_page(
+    s.page(
         status,
         "Raise an alert",
         "raise",

@@ -118,7 +118,7 @@ pub async fn create(
         Err(e) => return s.unavailable(&who, e),
     };
     tracing::info!(token_id = %record.token_id, by = %who.coordinator.name, scopes = ?record.scopes, "coordinator token issued from the console");
-    s.pages.console_page(
+    s.page(
         StatusCode::CREATED,
         "Token created",
         "token_created",
@@ -165,7 +165,7 @@ pub async fn revoke(
             if changed {
                 tracing::info!(token_id = %id, by = %who.coordinator.name, "coordinator token revoked from the console");
             }
-            see_other("/console/tokens")
+            see_other(&s.url("/console/tokens"))
         }
         Err(TxError::Abort(())) => s.error(
             &who,
@@ -205,7 +205,7 @@ async fn page(
         .iter()
         .map(|scope| json!({ "value": scope, "checked": scopes.iter().any(|s| s == scope) }))
         .collect();
-    s.pages.console_page(
+    s.page(
         status,
         "Tokens",
         "tokens",

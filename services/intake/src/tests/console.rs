@@ -82,6 +82,9 @@ async fn sign_in(app: &App, token: &str) -> String {
     set.split(';').next().unwrap().to_owned()
 }
 
+/// Intake's public URL in the shipped configuration: where every link and redirect leads.
+const PUBLIC: &str = "http://127.0.0.1:8081";
+
 const ARABIC_TITLE: &str = "حرق كتاب مقدس في مالمو";
 
 fn raise_fields<'a>(csrf: &'a str, title: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -113,7 +116,7 @@ async fn raise_through_form(app: &App, cookie: &str, title: &str) -> String {
     assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
     let location = answer.location();
     location
-        .strip_prefix("/console/alerts/")
+        .strip_prefix(&format!("{PUBLIC}/console/alerts/"))
         .unwrap()
         .split('?')
         .next()
@@ -179,7 +182,7 @@ async fn a_coordinator_raises_an_alert_from_the_form_and_reads_its_stages() {
     assert_eq!(list.status, StatusCode::OK);
     assert!(
         list.body.contains(&format!(
-            r#"<a href="/console/alerts/{id}" dir="auto">{ARABIC_TITLE}</a>"#
+            r#"<a href="{PUBLIC}/console/alerts/{id}" dir="auto">{ARABIC_TITLE}</a>"#
         )),
         "{}",
         list.body
@@ -188,7 +191,10 @@ async fn a_coordinator_raises_an_alert_from_the_form_and_reads_its_stages() {
         list.body
             .contains(r#"<meta http-equiv="refresh" content="30">"#)
     );
-    assert!(list.body.contains(r#"href="/console/alerts/new""#));
+    assert!(
+        list.body
+            .contains(&format!(r#"href="{PUBLIC}/console/alerts/new""#))
+    );
 }
 
 #[tokio::test]
@@ -209,7 +215,7 @@ async fn raising_the_same_event_again_opens_the_existing_alert_with_a_notice() {
     assert_eq!(answer.status, StatusCode::SEE_OTHER);
     assert_eq!(
         answer.location(),
-        format!("/console/alerts/{first}?notice=duplicate")
+        format!("{PUBLIC}/console/alerts/{first}?notice=duplicate")
     );
     let page = get(&app, answer.location(), Some(&cookie)).await;
     assert!(
@@ -464,6 +470,13 @@ async fn an_admin_issues_a_token_seen_once_and_lists_it_without_its_secret() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("bootstrap coordinator"));
     assert!(
+        page.body.contains(&format!(
+            r#"<form method="post" action="{PUBLIC}/console/tokens/"#
+        )),
+        "a revoke button, under intake's public URL: {}",
+        page.body
+    );
+    assert!(
         page.body
             .contains(r#"type="checkbox" name="scopes" value="alerts:write""#)
     );
@@ -549,7 +562,7 @@ async fn a_coordinator_cancels_an_alert_from_its_page_for_a_reason() {
     let page = get(&app, &format!("/console/alerts/{id}"), Some(&cookie)).await;
     assert!(
         page.body
-            .contains(&format!(r#"action="/console/alerts/{id}/cancel""#))
+            .contains(&format!(r#"action="{PUBLIC}/console/alerts/{id}/cancel""#))
     );
     let path = format!("/console/alerts/{id}/cancel");
 
@@ -659,7 +672,10 @@ async fn the_list_pages_filters_and_marks_overdue_alerts() {
     let next = first.body[start..end]
         .replace("&#x3D;", "=")
         .replace("&amp;", "&");
-    assert!(next.starts_with("/console?cursor="), "{next}");
+    assert!(
+        next.starts_with(&format!("{PUBLIC}/console?cursor=")),
+        "{next}"
+    );
     let second = get(&app, &next, Some(&cookie)).await;
     assert!(second.body.contains("Late one"), "{}", second.body);
     assert!(second.body.contains(r#"class="overdue""#));
