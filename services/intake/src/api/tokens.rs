@@ -109,27 +109,6 @@ pub(crate) fn revoke(
     Ok((record, true))
 }
 
-/// Issues a new token `record` with its secret's `hash`; a new admin token revokes every
-/// bootstrap token still active. Returns how many were revoked.
-pub(crate) fn issue_new(
-    tx: &Tx<'_>,
-    record: &TokenRecord,
-    hash: String,
-) -> Result<usize, rrm_bus::StoreError> {
-    issue(tx, record, hash)?;
-    let mut revoked = 0;
-    if record.is_admin() {
-        for id in store::bootstrap_tokens(tx)? {
-            if let Some(bootstrap) = store::token_in(tx, id)?
-                && revoke(tx, bootstrap)?.1
-            {
-                revoked += 1;
-            }
-        }
-    }
-    Ok(revoked)
-}
-
 /// `POST /api/v1/tokens`.
 pub async fn create(
     State(app): State<App>,
@@ -271,4 +250,25 @@ fn bootstrap_record(token_id: Uuid) -> TokenRecord {
         created_at,
         bootstrap: true,
     }
+}
+
+/// Issues a new token `record` with its secret's `hash`; a new admin token revokes every
+/// bootstrap token still active. Returns how many were revoked.
+pub(crate) fn issue_new(
+    tx: &Tx<'_>,
+    record: &TokenRecord,
+    hash: String,
+) -> Result<usize, rrm_bus::StoreError> {
+    issue(tx, record, hash)?;
+    let mut revoked = 0;
+    if record.is_admin() {
+        for id in store::bootstrap_tokens(tx)? {
+            if let Some(bootstrap) = store::token_in(tx, id)?
+                && revoke(tx, bootstrap)?.1
+            {
+                revoked += 1;
+            }
+        }
+    }
+    Ok(revoked)
 }
