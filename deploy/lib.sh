@@ -7,7 +7,8 @@
 #   log, warn, die         messages on stderr, prefixed with "[rrm]"
 #   as_root CMD...         runs CMD as root: directly when root, else through sudo
 #   rmq ARGS...            rabbitmqctl, as root (it needs the broker's Erlang cookie)
-#   ensure_packages        installs RabbitMQ, Postfix (for smtp-sink) and curl when missing
+#   ensure_packages        installs RabbitMQ, Postfix (for smtp-sink), curl, and Chromium with
+#                          its chromedriver (the console's browser test) when missing
 #   ensure_broker          starts the local RabbitMQ node when it is not running
 #   stop_broker_if_started stops the node again, only if ensure_broker started it
 #   ensure_cargo           checks the Rust toolchain is on PATH
@@ -21,6 +22,8 @@ RABBITMQ_SERVER=/usr/sbin/rabbitmq-server
 RABBITMQCTL=/usr/sbin/rabbitmqctl
 RABBITMQ_DIAGNOSTICS=/usr/sbin/rabbitmq-diagnostics
 SMTP_SINK=/usr/sbin/smtp-sink
+CHROMIUM=/usr/bin/chromium
+CHROMEDRIVER=/usr/bin/chromedriver
 
 # How ensure_broker found the broker: "running" (left alone), "app" (node was up, we started
 # the RabbitMQ application), "systemd" or "detached" (we started the node).
@@ -55,6 +58,8 @@ ensure_packages() {
     [ -x "$RABBITMQ_SERVER" ] || missing+=(rabbitmq-server)
     [ -x "$SMTP_SINK" ] || missing+=(postfix)
     command -v curl >/dev/null 2>&1 || missing+=(curl)
+    [ -x "$CHROMIUM" ] || missing+=(chromium)
+    [ -x "$CHROMEDRIVER" ] || missing+=(chromium-driver)
     if [ "${#missing[@]}" -eq 0 ]; then
         return 0
     fi
@@ -70,6 +75,8 @@ ensure_packages() {
     [ -x "$RABBITMQ_SERVER" ] || die "rabbitmq-server is still missing after apt-get install"
     [ -x "$SMTP_SINK" ] || die "smtp-sink is still missing after installing postfix"
     command -v curl >/dev/null 2>&1 || die "curl is still missing after apt-get install"
+    [ -x "$CHROMIUM" ] || die "chromium is still missing after apt-get install"
+    [ -x "$CHROMEDRIVER" ] || die "chromedriver is still missing after installing chromium-driver"
 }
 
 broker_app_running() { as_root "$RABBITMQ_DIAGNOSTICS" -q check_running >/dev/null 2>&1; }

@@ -246,6 +246,7 @@ cat <<EOF
 
   rrm is running (RRM_ENV=$RRM_ENV, data in var/data, secrets in var/local.env).
 
+  Console (sign in with the coordinator token below):  http://127.0.0.1:${PORT[intake]}/console
   Mailbox (every e-mail sent, with clickable links):  http://127.0.0.1:$MAILBOX_PORT/
 
   Services (each also serves /healthz and /metrics; /readyz is 200 while connected):
@@ -257,7 +258,8 @@ cat <<EOF
 
   Coordinator token:  $TOKEN
 
-  Raise a demo alert (then watch the mailbox for the invitations):
+  Raise a demo alert in the console (Raise an alert), or with the API (then watch the
+  mailbox for the invitations):
 
 curl -sS -X POST http://127.0.0.1:${PORT[intake]}/api/v1/alerts -H 'Authorization: Bearer $TOKEN' -H 'Content-Type: application/json' -d '{"title":"Holy book burned outside a place of worship","summary":"A holy book was burned in a public square; protests are spreading and communities blame each other.","regions":["europe","middle-east"],"topics":["religion","media"],"severity":"high"}'
 

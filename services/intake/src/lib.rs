@@ -9,6 +9,8 @@
 //! - [`store`]: intake's trees and typed reads and writes; the only file naming a tree.
 //! - [`api`]: the HTTP API, one module per resource (alerts, tokens, webhooks), and its OpenAPI
 //!   document, generated from the handlers' `#[utoipa::path]` and the types' `ToSchema`.
+//! - [`pages`]: the coordinator console's pages (alerts, raising, one alert's stages and
+//!   timeline, tokens), behind the platform's console session.
 //! - [`handlers`]: what intake does with consumed events (the timeline and the stages).
 //! - [`clock`]: the pipeline's clock, firing the stage timers the store keeps.
 //!
@@ -18,6 +20,7 @@ pub mod api;
 pub mod clock;
 pub mod domain;
 pub mod handlers;
+pub mod pages;
 pub mod settings;
 pub mod store;
 
@@ -56,7 +59,7 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
         dedup_window: Duration::hours(settings.intake.dedup_window_hours),
         budgets,
     };
-    let router = api::routes(app);
+    let router = api::routes(app.clone()).merge(pages::routes(app)?);
     let mail = MailWaker::default();
     let mailer = MailWorker::new(
         service.store.clone(),

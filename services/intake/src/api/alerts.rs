@@ -317,11 +317,11 @@ const MAX_LIMIT: usize = 200;
 const DEFAULT_LIMIT: usize = 50;
 
 /// A page cursor: the last alert id of the previous page, URL-safe base64, opaque to callers.
-fn cursor(id: Uuid) -> String {
+pub(crate) fn cursor(id: Uuid) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id.as_bytes())
 }
 
-fn parse_cursor(raw: &str) -> Option<Uuid> {
+pub(crate) fn parse_cursor(raw: &str) -> Option<Uuid> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(raw)
         .ok()?;

@@ -170,12 +170,31 @@ mod tests {
         }
     }
 
-    /// The only way a route reaches the router is `routes!` in `api::router`, which documents
-    /// it: no file of intake routes anything by plain axum (`.route(`, `.nest(`, …).
+    /// The only way an API route reaches the router is `routes!` in `api::router`, which
+    /// documents it: no file of the API routes anything by plain axum (`.route(`, `.nest(`, …).
+    /// The console's pages (`pages::routes`, merged beside the API in `lib.rs`) are HTML for
+    /// people, not the API, and never under `/api/`.
     #[test]
     fn routes_are_added_only_with_their_documentation() {
+        let lib = include_str!("../lib.rs");
+        let merges: Vec<&str> = lib.matches(".merge(").collect();
+        assert_eq!(
+            (
+                merges.len(),
+                lib.contains("api::routes(app.clone()).merge(pages::routes(app)?)")
+            ),
+            (1, true),
+            "lib.rs merges only the console pages beside the API"
+        );
+        let pages = include_str!("../pages/mod.rs");
+        for route in pages.split(".route(\"").skip(1) {
+            assert!(
+                route.starts_with("/console"),
+                "a console page is routed outside /console: {}",
+                route.split('"').next().unwrap_or_default()
+            );
+        }
         let sources = [
-            ("lib.rs", include_str!("../lib.rs")),
             ("api/mod.rs", include_str!("mod.rs")),
             ("api/alerts.rs", include_str!("alerts.rs")),
             ("api/tokens.rs", include_str!("tokens.rs")),

@@ -91,7 +91,7 @@ impl<'a> From<&'a TokenRecord> for TokenView<'a> {
 }
 
 /// 32 random bytes from the operating system, URL-safe base64 without padding: 43 characters.
-fn new_secret() -> String {
+pub(crate) fn new_secret() -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
@@ -112,7 +112,10 @@ fn issue(tx: &Tx<'_>, record: &TokenRecord, hash: String) -> Result<(), rrm_bus:
 }
 
 /// Revokes `record` unless it already is; returns it as it now stands and whether it changed.
-fn revoke(tx: &Tx<'_>, record: TokenRecord) -> Result<(TokenRecord, bool), rrm_bus::StoreError> {
+pub(crate) fn revoke(
+    tx: &Tx<'_>,
+    record: TokenRecord,
+) -> Result<(TokenRecord, bool), rrm_bus::StoreError> {
     if record.revoked {
         return Ok((record, false));
     }
@@ -173,20 +176,7 @@ pub async fn create(
     let bootstraps_revoked = app
         .service
         .store
-        .transact::<_, std::convert::Infallible, _>(move |tx| {
-            issue(tx, &stored, hash)?;
-            let mut revoked = 0;
-            if stored.is_admin() {
-                for id in store::bootstrap_tokens(tx)? {
-                    if let Some(bootstrap) = store::token_in(tx, id)?
-                        && revoke(tx, bootstrap)?.1
-                    {
-                        revoked += 1;
-                    }
-                }
-            }
-            Ok(revoked)
-        })
+        .transact::<_, std::convert::Infallible, _>(move |tx| Ok(issue_new(tx, &stored, hash)?))
         .await
         .map_err(Problem::internal)?;
     tracing::info!(token_id = %record.token_id, by = %admin.name, scopes = ?record.scopes, "coordinator token issued");
@@ -332,4 +322,25 @@ fn bootstrap_record(token_id: Uuid) -> TokenRecord {
         created_at,
         bootstrap: true,
     }
+}
+
+/// Issues a new token `record` with its secret's `hash`; a new admin token revokes every
+/// bootstrap token still active. Returns how many were revoked.
+pub(crate) fn issue_new(
+    tx: &Tx<'_>,
+    record: &TokenRecord,
+    hash: String,
+) -> Result<usize, rrm_bus::StoreError> {
+    issue(tx, record, hash)?;
+    let mut revoked = 0;
+    if record.is_admin() {
+        for id in store::bootstrap_tokens(tx)? {
+            if let Some(bootstrap) = store::token_in(tx, id)?
+                && revoke(tx, bootstrap)?.1
+            {
+                revoked += 1;
+            }
+        }
+    }
+    Ok(revoked)
 }

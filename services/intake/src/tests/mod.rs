@@ -16,6 +16,7 @@ use tower::ServiceExt;
 mod alerts;
 mod cancel;
 mod clock;
+mod console;
 mod pages;
 mod tokens;
 mod webhook;

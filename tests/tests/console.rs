@@ -1,0 +1,171 @@
+//! The coordinator console in a real browser (headless Chromium over WebDriver) against the
+//! real pipeline: sign in, raise an alert through the form — refused first for a bad field,
+//! then raised with an Arabic title laid out right to left — and watch its stages advance as
+//! members, authors and signatories act.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod browser;
+
+use anyhow::{Result, bail};
+use browser::Browser;
+use rrm_e2e::{BOOTSTRAP_TOKEN, Stack, exclusive, flow};
+use std::time::{Duration, Instant};
+
+const TITLE: &str = "حرق كتاب مقدس في مالمو";
+
+/// Reloads the alert page until stage `stage` is in `state` (the page also reloads itself).
+async fn wait_for_stage(browser: &Browser, stage: &str, state: &str) -> Result<()> {
+    let css = format!("ol.stages li[data-stage=\"{stage}\"]");
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        // The page may be reloading itself just then: that is "not yet", not a failure.
+        let now = browser
+            .attr(&css, "data-state")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        if now == state {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "stage {stage} is {now:?}, not {state:?}, after 90 s:\n{}",
+                browser.text("ol.stages").await.unwrap_or_default()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let _ = browser.client.refresh().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coordinator_raises_an_alert_in_the_browser_and_watches_it_reach_the_editors() {
+    let _one_at_a_time = exclusive().await;
+    let stack = Stack::start().await.unwrap();
+    let browser = Browser::start().await.unwrap();
+    let intake = stack.url("intake");
+
+    // Signed out, the console sends to the sign-in form; signing in comes back to it.
+    browser.goto(&format!("{intake}/console")).await.unwrap();
+    assert!(browser.url().await.unwrap().contains("/console/sign-in"));
+    browser.fill("token", BOOTSTRAP_TOKEN).await.unwrap();
+    browser
+        .click("main form button[type=submit]")
+        .await
+        .unwrap();
+    let console = format!("{intake}/console");
+    browser.wait_for_url(|u| u == console).await.unwrap();
+    assert_eq!(browser.text("h1").await.unwrap(), "Alerts");
+
+    // The form refuses a language nobody translates to, says so under the field, keeps the rest.
+    browser
+        .click("a[href$=\"/console/alerts/new\"]")
+        .await
+        .unwrap();
+    browser.fill("title", TITLE).await.unwrap();
+    browser
+        .fill("summary", "A holy book was burned in a public square; protests are spreading and communities blame each other.")
+        .await
+        .unwrap();
+    browser
+        .fill("regions", "europe, middle-east")
+        .await
+        .unwrap();
+    browser.fill("topics", "religion, media").await.unwrap();
+    browser.fill("languages", "ar, tlh").await.unwrap();
+    browser
+        .click("form.raise button[type=submit]")
+        .await
+        .unwrap();
+    let message = browser.text("#languages-error").await.unwrap();
+    assert!(message.contains("not a supported language"), "{message}");
+    assert_eq!(
+        browser.attr("#title", "value").await.unwrap().as_deref(),
+        Some(TITLE),
+        "what was typed is kept"
+    );
+    assert!(
+        browser
+            .url()
+            .await
+            .unwrap()
+            .ends_with("/console/alerts/new")
+    );
+
+    // Empty languages: the six defaults. Raised, the alert's own page opens.
+    browser.fill("languages", "").await.unwrap();
+    browser
+        .click("form.raise button[type=submit]")
+        .await
+        .unwrap();
+    let url = browser
+        .wait_for_url(|u| u.contains("/console/alerts/") && !u.contains("/console/alerts/new"))
+        .await;
+    let Ok(url) = url else {
+        panic!("not on an alert page: {url:?}\n{}", browser.source().await);
+    };
+    let alert_id = url
+        .split("/console/alerts/")
+        .nth(1)
+        .and_then(|rest| rest.split('?').next())
+        .unwrap()
+        .to_owned();
+    assert_eq!(browser.text("#alert-title").await.unwrap(), TITLE);
+    assert_eq!(
+        browser.computed("#alert-title", "direction").await.unwrap(),
+        "rtl",
+        "an Arabic title is laid out right to left on the English page"
+    );
+    assert_eq!(browser.computed("html", "direction").await.unwrap(), "ltr");
+    assert_eq!(
+        browser
+            .attr("ol.stages li[data-stage=\"mobilisation\"]", "data-state")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("running")
+    );
+    let api = stack.alert(&alert_id).await.unwrap();
+    assert_eq!(api["title"], TITLE);
+    assert_eq!(api["languages"].as_array().unwrap().len(), 6);
+
+    // The people act; the page shows each stage finish.
+    flow::accept_invitations(&stack, 4).await.unwrap();
+    wait_for_stage(&browser, "mobilisation", "done")
+        .await
+        .unwrap();
+    let authors = flow::write_and_submit(&stack).await.unwrap();
+    wait_for_stage(&browser, "drafting", "done").await.unwrap();
+    flow::sign_all(&stack, &authors).await.unwrap();
+    wait_for_stage(&browser, "signatures", "done")
+        .await
+        .unwrap();
+    wait_for_stage(&browser, "translation", "done")
+        .await
+        .unwrap();
+    wait_for_stage(&browser, "distribution", "done")
+        .await
+        .unwrap();
+    let progress = browser
+        .text("ol.stages li[data-stage=\"distribution\"] .progress")
+        .await
+        .unwrap();
+    assert!(progress.starts_with("6 of 6 languages"), "{progress}");
+    let timeline = browser.text("table.timeline").await.unwrap();
+    assert!(
+        !timeline.contains("T0") && !timeline.contains("+00:00"),
+        "readable times: {timeline}"
+    );
+
+    // The list shows it with the stage it reached.
+    browser.goto(&format!("{intake}/console")).await.unwrap();
+    let row = browser
+        .text(&format!("tr[data-alert=\"{alert_id}\"]"))
+        .await
+        .unwrap();
+    assert!(row.contains(TITLE) && row.contains("distributed"), "{row}");
+
+    browser.close().await.unwrap();
+}
