@@ -167,5 +167,34 @@ async fn a_coordinator_raises_an_alert_in_the_browser_and_watches_it_reach_the_e
         .unwrap();
     assert!(row.contains(TITLE) && row.contains("distributed"), "{row}");
 
+    // The navigation leads to the other services' consoles, which check the same session on
+    // their own: distribution's status page, signed in, nothing left to send.
+    browser
+        .click("nav a[href$=\"/console\"]:not([aria-current])")
+        .await
+        .unwrap();
+    let roster = format!("{}/console", stack.url("roster"));
+    browser.wait_for_url(|u| u == roster).await.unwrap();
+    assert_eq!(browser.text("h1").await.unwrap(), "Roster: status");
+    browser
+        .goto(&format!("{}/console", stack.url("distribution")))
+        .await
+        .unwrap();
+    assert_eq!(
+        browser.text("h1").await.unwrap(),
+        "Distribution: status",
+        "{}",
+        browser.source().await
+    );
+    let status = browser.text("main").await.unwrap();
+    assert!(status.contains("0 still to send"), "{status}");
+    assert!(
+        browser
+            .text("header")
+            .await
+            .unwrap()
+            .contains("Signed in as")
+    );
+
     browser.close().await.unwrap();
 }
