@@ -85,13 +85,27 @@ pub fn put_dedup(tx: &Tx<'_>, key: &str, alert_id: Uuid) -> Result<(), StoreErro
     tx.put(DEDUP, key, &alert_id)
 }
 
-/// An alert's timeline, in key order (the caller sorts by time). Blocking: call it inside
-/// [`Store::read`].
+/// An alert's timeline, oldest first. Blocking: call it inside [`Store::read`].
 pub fn timeline(store: &Store, alert_id: Uuid) -> Result<Vec<TimelineEntry>, StoreError> {
-    store
+    let mut entries = store
         .scan::<TimelineEntry>(TIMELINE, alert_id.as_bytes())?
         .map(|item| item.map(|(_, entry)| entry))
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    // Keys follow event ids, which producers mint on their own clocks: order by time.
+    entries.sort_by_key(|e| e.occurred_at);
+    Ok(entries)
+}
+
+/// An alert, its pipeline (when intake has one) and its timeline, oldest first.
+pub type Shown = (Alert, Option<Pipeline>, Vec<TimelineEntry>);
+
+/// Alert `id` with its pipeline and its timeline (oldest first), as pages and answers show it;
+/// `None` when there is no such alert. Blocking: call it inside [`Store::read`].
+pub fn alert_shown(store: &Store, id: Uuid) -> Result<Option<Shown>, StoreError> {
+    let Some(alert) = alert(store, id)? else {
+        return Ok(None);
+    };
+    Ok(Some((alert, pipeline(store, id)?, timeline(store, id)?)))
 }
 
 pub fn put_timeline_entry(

@@ -208,13 +208,8 @@ pub async fn raise(
     } else {
         StatusCode::CREATED
     };
-    // A new alert's events have not been published yet: only a duplicate has a timeline to read.
-    let timeline = if duplicate {
-        timeline(&app, stored.alert_id).await?
-    } else {
-        Vec::new()
-    };
-    let pipeline = pipeline(&app, stored.alert_id).await?;
+    // A new alert's events have not been published yet: its timeline is empty.
+    let (stored, pipeline, timeline) = shown(&app, stored.alert_id).await?;
     let view = AlertView::new(&stored, pipeline.as_ref(), duplicate, timeline);
     let location = format!("/api/v1/alerts/{}", stored.alert_id);
     Ok((
@@ -503,14 +498,7 @@ pub async fn show_timeline(
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     auth::authenticate(&app.service.store, &headers, "alerts:read")?;
-    let id = alert_id(&id)?;
-    if store::alert(&app.service.store, id)
-        .map_err(Problem::internal)?
-        .is_none()
-    {
-        return Err(Problem::not_found("alert"));
-    }
-    let timeline = timeline(&app, id).await?;
+    let (_, _, timeline) = shown(&app, alert_id(&id)?).await?;
     Ok(Json(Timeline { timeline }).into_response())
 }
 
@@ -537,12 +525,7 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     auth::authenticate(&app.service.store, &headers, "alerts:read")?;
-    let id = alert_id(&id)?;
-    let alert = store::alert(&app.service.store, id)
-        .map_err(Problem::internal)?
-        .ok_or_else(|| Problem::not_found("alert"))?;
-    let timeline = timeline(&app, id).await?;
-    let pipeline = pipeline(&app, id).await?;
+    let (alert, pipeline, timeline) = shown(&app, alert_id(&id)?).await?;
     Ok(Json(AlertView::new(&alert, pipeline.as_ref(), false, timeline)).into_response())
 }
 
@@ -581,8 +564,7 @@ pub async fn cancel(
     let reason = domain::cancel_reason(input).map_err(Problem::invalid_fields)?;
     let now = Utc::now();
     let by = coordinator.name.clone();
-    let cancelled = app
-        .service
+    app.service
         .store
         .transact(move |tx| cancel_in(tx, id, reason, &by, now))
         .await
@@ -595,8 +577,7 @@ pub async fn cancel(
         })?;
     let span = tracing::info_span!("alert", correlation_id = %id);
     span.in_scope(|| tracing::info!("alert cancelled"));
-    let timeline = timeline(&app, id).await?;
-    let pipeline = pipeline(&app, id).await?;
+    let (cancelled, pipeline, timeline) = shown(&app, id).await?;
     Ok(Json(AlertView::new(
         &cancelled,
         pipeline.as_ref(),
@@ -639,23 +620,12 @@ pub fn alert_id(raw: &str) -> Result<Uuid, Problem> {
     Uuid::parse_str(raw).map_err(|_| Problem::bad_request("the alert id is not a UUID"))
 }
 
-/// An alert's timeline, oldest first.
-pub async fn timeline(app: &App, alert_id: Uuid) -> Result<Vec<TimelineEntry>, Problem> {
-    let mut entries = app
-        .service
-        .store
-        .read(move |s| store::timeline(s, alert_id))
-        .await
-        .map_err(Problem::internal)?;
-    entries.sort_by_key(|e| e.occurred_at);
-    Ok(entries)
-}
-
-/// An alert's pipeline, if intake has one for it.
-pub async fn pipeline(app: &App, alert_id: Uuid) -> Result<Option<Pipeline>, Problem> {
+/// Alert `id` with its pipeline and timeline (see [`store::alert_shown`]); 404 when unknown.
+async fn shown(app: &App, id: Uuid) -> Result<store::Shown, Problem> {
     app.service
         .store
-        .read(move |s| store::pipeline(s, alert_id))
+        .read(move |s| store::alert_shown(s, id))
         .await
-        .map_err(Problem::internal)
+        .map_err(Problem::internal)?
+        .ok_or_else(|| Problem::not_found("alert"))
 }

@@ -18,6 +18,7 @@
 use super::App;
 use crate::SERVICE;
 use crate::domain::tokens::Scope;
+use crate::domain::tokens::ValidToken;
 use crate::domain::{self, NewToken, TokenRecord};
 use crate::store;
 use axum::Json;
@@ -91,7 +92,7 @@ impl<'a> From<&'a TokenRecord> for TokenView<'a> {
 }
 
 /// 32 random bytes from the operating system, URL-safe base64 without padding: 43 characters.
-pub(crate) fn new_secret() -> String {
+fn new_secret() -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
@@ -161,31 +162,9 @@ pub async fn create(
     let ApiJson(input) = body?;
     let now = Utc::now();
     let valid = domain::validate_token(input, now).map_err(Problem::invalid_fields)?;
-    let secret = new_secret();
-    let record = TokenRecord {
-        token_id: Uuid::now_v7(),
-        name: valid.name,
-        scopes: valid.scopes,
-        expires_at: valid.expires_at,
-        revoked: false,
-        created_at: now,
-        bootstrap: false,
-    };
-    let hash = auth::token_hash(&secret);
-    let stored = record.clone();
-    let bootstraps_revoked = app
-        .service
-        .store
-        .transact::<_, std::convert::Infallible, _>(move |tx| Ok(issue_new(tx, &stored, hash)?))
+    let Issued { record, secret, .. } = issue_token(&app, valid, &admin.name, now)
         .await
         .map_err(Problem::internal)?;
-    tracing::info!(token_id = %record.token_id, by = %admin.name, scopes = ?record.scopes, "coordinator token issued");
-    if bootstraps_revoked > 0 {
-        tracing::info!(
-            count = bootstraps_revoked,
-            "bootstrap token revoked: an admin token now exists"
-        );
-    }
     let location = format!("/api/v1/tokens/{}", record.token_id);
     Ok((
         StatusCode::CREATED,
@@ -324,23 +303,64 @@ fn bootstrap_record(token_id: Uuid) -> TokenRecord {
     }
 }
 
-/// Issues a new token `record` with its secret's `hash`; a new admin token revokes every
-/// bootstrap token still active. Returns how many were revoked.
-pub(crate) fn issue_new(
-    tx: &Tx<'_>,
-    record: &TokenRecord,
-    hash: String,
-) -> Result<usize, rrm_bus::StoreError> {
-    issue(tx, record, hash)?;
-    let mut revoked = 0;
-    if record.is_admin() {
-        for id in store::bootstrap_tokens(tx)? {
-            if let Some(bootstrap) = store::token_in(tx, id)?
-                && revoke(tx, bootstrap)?.1
-            {
-                revoked += 1;
+/// Issues a new token as `valid` says, on `by`'s behalf: a fresh secret, stored by its hash,
+/// announced; a new admin token revokes every bootstrap token still active. Returns the token
+/// and its secret (shown once, never stored). Durable when it returns.
+pub(crate) async fn issue_token(
+    app: &App,
+    valid: ValidToken,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<Issued, TxError<std::convert::Infallible>> {
+    let secret = new_secret();
+    let record = TokenRecord {
+        token_id: Uuid::now_v7(),
+        name: valid.name,
+        scopes: valid.scopes,
+        expires_at: valid.expires_at,
+        revoked: false,
+        created_at: now,
+        bootstrap: false,
+    };
+    let hash = auth::token_hash(&secret);
+    let stored = record.clone();
+    let bootstraps_revoked = app
+        .service
+        .store
+        .transact(move |tx| {
+            issue(tx, &stored, hash)?;
+            let mut revoked = 0;
+            if stored.is_admin() {
+                for id in store::bootstrap_tokens(tx)? {
+                    if let Some(bootstrap) = store::token_in(tx, id)?
+                        && revoke(tx, bootstrap)?.1
+                    {
+                        revoked += 1;
+                    }
+                }
             }
-        }
+            Ok(revoked)
+        })
+        .await?;
+    tracing::info!(token_id = %record.token_id, by, scopes = ?record.scopes, "coordinator token issued");
+    if bootstraps_revoked > 0 {
+        tracing::info!(
+            count = bootstraps_revoked,
+            "bootstrap token revoked: an admin token now exists"
+        );
     }
-    Ok(revoked)
+    Ok(Issued {
+        record,
+        secret,
+        bootstraps_revoked,
+    })
+}
+
+/// A token just issued.
+pub(crate) struct Issued {
+    pub record: TokenRecord,
+    /// The bearer token itself: shown to whoever asked, once; only its hash is kept.
+    pub secret: String,
+    /// Bootstrap tokens this admin token revoked.
+    pub bootstraps_revoked: usize,
 }

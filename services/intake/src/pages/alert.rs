@@ -62,14 +62,7 @@ async fn render(
         .app
         .service
         .store
-        .read(move |st| {
-            let Some(alert) = store::alert(st, id)? else {
-                return Ok(None);
-            };
-            let mut timeline = store::timeline(st, id)?;
-            timeline.sort_by_key(|e| e.occurred_at);
-            Ok(Some((alert, store::pipeline(st, id)?, timeline)))
-        })
+        .read(move |st| store::alert_shown(st, id))
         .await;
     let (alert, pipeline, timeline) = match read {
         Ok(Some(found)) => found,

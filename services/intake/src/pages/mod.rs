@@ -3,7 +3,7 @@
 //!
 //! Every page takes [`SignedIn`] (the platform's console session); every form posts through
 //! [`rrm_platform::console::ConsoleForm`], which checks its CSRF value before anything changes.
-//! The pages call the same functions as the API (`raise_in`, `cancel_in`, `issue_new`, …):
+//! The pages call the same functions as the API (`raise_in`, `cancel_in`, `issue_token`, …):
 //! nothing is decided here that the API decides differently.
 
 pub mod alert;

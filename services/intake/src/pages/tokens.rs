@@ -3,16 +3,16 @@
 //! per token. Issuing and revoking go through the API's own functions, events included.
 
 use super::{ConsoleApp, by_field, parse_utc, see_other};
-use crate::api::tokens::{issue_new, new_secret, revoke as revoke_in};
-use crate::domain::{self, NewToken, SCOPES, TokenRecord};
+use crate::api::tokens::{issue_token, revoke as revoke_in};
+use crate::domain::{self, NewToken, SCOPES};
 use crate::store;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
 use rrm_bus::{TxError, abort};
+use rrm_platform::FieldProblem;
 use rrm_platform::console::{ConsoleForm, SignedIn};
-use rrm_platform::{FieldProblem, auth};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -69,20 +69,8 @@ pub async fn create(
     );
     let valid = match valid {
         Ok(valid) if problems.is_empty() => valid,
-        Ok(_) => {
-            return page(
-                &s,
-                &who,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &problems,
-                &name,
-                &scopes,
-                &expires,
-            )
-            .await;
-        }
-        Err(more) => {
-            problems.extend(more);
+        refused => {
+            problems.extend(refused.err().unwrap_or_default());
             return page(
                 &s,
                 &who,
@@ -95,37 +83,18 @@ pub async fn create(
             .await;
         }
     };
-    let secret = new_secret();
-    let record = TokenRecord {
-        token_id: Uuid::now_v7(),
-        name: valid.name,
-        scopes: valid.scopes,
-        expires_at: valid.expires_at,
-        revoked: false,
-        created_at: now,
-        bootstrap: false,
-    };
-    let hash = auth::token_hash(&secret);
-    let stored = record.clone();
-    let revoked = s
-        .app
-        .service
-        .store
-        .transact::<_, std::convert::Infallible, _>(move |tx| Ok(issue_new(tx, &stored, hash)?))
-        .await;
-    let revoked = match revoked {
-        Ok(revoked) => revoked,
+    let issued = match issue_token(&s.app, valid, &who.coordinator.name, now).await {
+        Ok(issued) => issued,
         Err(e) => return s.unavailable(&who, e),
     };
-    tracing::info!(token_id = %record.token_id, by = %who.coordinator.name, scopes = ?record.scopes, "coordinator token issued from the console");
     s.page(
         StatusCode::CREATED,
         "Token created",
         "token_created",
         &json!({
-            "token": record,
-            "secret": secret,
-            "bootstraps_revoked": revoked,
+            "token": issued.record,
+            "secret": issued.secret,
+            "bootstraps_revoked": issued.bootstraps_revoked,
         }),
         &who.frame(),
     )
