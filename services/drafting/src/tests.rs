@@ -2,10 +2,18 @@
 //! version voids every signature, and nobody acts without their own valid link.
 
 use super::*;
+use crate::domain::{Draft, signing_object};
+use crate::pages::{pages, routes};
 use axum::body::Body;
 use axum::http::Request;
+use chrono::Utc;
+use rrm_bus::{HandleError, Handler};
 use rrm_contracts::EmailAddress;
+use rrm_contracts::{Envelope, Event, LanguageCode, OpedApproved, PanelFormed, PanelMember};
+use rrm_platform::mail::{self, MailWaker};
+use std::collections::BTreeSet;
 use tower::ServiceExt;
+use uuid::Uuid;
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -25,7 +33,7 @@ fn author(name: &str, line: &str) -> PanelMember {
 
 async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let mut trees = vec![DRAFTS, BY_ALERT, VERSIONS, SIGNATURES];
+    let mut trees = store::TREES.to_vec();
     trees.extend(mail::TREES);
     let store = Store::open(dir.path(), &rrm_bus::StoreOptions::default(), &trees).unwrap();
     let app = Drafting {
@@ -60,9 +68,11 @@ async fn fixture() -> Fixture {
         .transact::<_, HandleError, _>(move |tx| handler.handle(tx, &envelope, &event, &None))
         .await
         .unwrap();
+    let alert_id = panel.alert_id;
     let draft_id = app
         .store
-        .get::<Uuid>(BY_ALERT, panel.alert_id.as_bytes())
+        .transact::<_, HandleError, _>(move |tx| Ok(store::draft_for_alert(tx, alert_id)?))
+        .await
         .unwrap()
         .unwrap();
     Fixture {
@@ -85,9 +95,7 @@ impl Fixture {
     }
 
     fn draft(&self) -> Draft {
-        self.app
-            .store
-            .get::<Draft>(DRAFTS, self.draft_id.as_bytes())
+        store::draft(&self.app.store, self.draft_id)
             .unwrap()
             .unwrap()
     }
@@ -176,14 +184,8 @@ impl Fixture {
 
     /// Who signed `hash` in the current round.
     fn signed(&self, hash: &str) -> BTreeSet<Uuid> {
-        self.app
-            .store
-            .get::<Signatures>(
-                SIGNATURES,
-                signatures_key(self.draft_id, self.draft().round, hash),
-            )
+        store::signatures(&self.app.store, self.draft_id, self.draft().round, hash)
             .unwrap()
-            .unwrap_or_default()
             .members()
     }
 
@@ -323,13 +325,6 @@ async fn a_text_submitted_again_is_signed_again() {
     assert_eq!(f.approved().len(), 1);
 }
 
-#[test]
-fn drafts_submitted_before_signing_rounds_keep_their_signatures() {
-    let (draft, hash) = (Uuid::now_v7(), "ab".repeat(32));
-    assert_eq!(signatures_key(draft, 0, &hash), key(draft, &hash));
-    assert_ne!(signatures_key(draft, 1, &hash), key(draft, &hash));
-}
-
 #[tokio::test]
 async fn nobody_acts_without_their_own_valid_link() {
     let f = fixture().await;
@@ -390,5 +385,5 @@ async fn an_empty_text_is_refused_on_the_page_and_saves_nothing() {
         .await;
     assert_eq!(status, 422);
     assert!(page.contains("title: must be"), "{page}");
-    assert_eq!(f.app.store.count(VERSIONS).unwrap(), 0);
+    assert_eq!(store::version_count(&f.app.store).unwrap(), 0);
 }

@@ -1,9 +1,65 @@
-//! Drafting rules: what a version is, when signatures count, when an op-ed is approved.
+//! Drafting rules and records, without I/O: what a version is, when signatures count, when an
+//! op-ed is approved, what a link names.
 
+use chrono::{DateTime, Utc};
+use rrm_contracts::{PanelFormed, Signatory};
 use rrm_platform::FieldProblem;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use uuid::Uuid;
+
+/// The shared draft of one alert's panel.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Draft {
+    pub draft_id: Uuid,
+    pub panel: PanelFormed,
+    /// Hash of the latest version.
+    pub current: Option<String>,
+    /// Hash of the version out for signature; `None` once a newer version replaced it.
+    pub submitted: Option<String>,
+    /// Signing round: counts submissions. Signatures, signing links and their mails belong to
+    /// one round, so no signature or link outlives the submission it was given for.
+    #[serde(default)]
+    pub round: u32,
+    pub approved: Option<Uuid>,
+}
+
+/// One saved text of a draft, immutable, identified by its hash.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Version {
+    pub hash: String,
+    pub title: String,
+    pub body: String,
+    pub author_id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub parent: Option<String>,
+}
+
+/// The signatures given to one version in one signing round, in the order given.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Signatures(pub Vec<Signatory>);
+
+impl Signatures {
+    pub fn members(&self) -> BTreeSet<Uuid> {
+        self.0.iter().map(|s| s.member_id).collect()
+    }
+}
+
+/// A signing link's object: the draft and the round it was sent for.
+pub fn signing_object(draft: Uuid, round: u32) -> String {
+    format!("{draft}:{round}")
+}
+
+/// The draft and signing round a link's object names: `draft:round` for signing links, the
+/// draft alone (round 0) for draft links and signing links sent before rounds existed.
+pub fn link_object(object: &str) -> Option<(Uuid, u32)> {
+    let (draft, round) = match object.split_once(':') {
+        Some((draft, round)) => (draft, round.parse::<u32>().ok()?),
+        None => (object, 0),
+    };
+    Some((Uuid::parse_str(draft).ok()?, round))
+}
 
 pub const MAX_TITLE: usize = 200;
 pub const MAX_BODY: usize = 60_000;
@@ -105,6 +161,15 @@ mod tests {
         signed.insert(b);
         assert!(all_signed(&[a, b], &signed));
         assert!(!all_signed(&[], &signed));
+    }
+
+    #[test]
+    fn a_link_names_its_draft_and_signing_round() {
+        let draft = Uuid::now_v7();
+        assert_eq!(link_object(&signing_object(draft, 3)), Some((draft, 3)));
+        assert_eq!(link_object(&draft.to_string()), Some((draft, 0)));
+        assert_eq!(link_object(&format!("{draft}:x")), None);
+        assert_eq!(link_object("not-a-draft"), None);
     }
 
     #[test]

@@ -1,0 +1,23 @@
+//! What drafting does with the events it consumes, one module per event. (Credential events are
+//! applied by the platform before these handlers run.)
+
+pub mod panel_formed;
+
+use crate::Drafting;
+use rrm_bus::{HandleError, Handler, Prepared, Tx, TxResult};
+use rrm_contracts::{Envelope, Event};
+
+impl Handler for Drafting {
+    fn handle(
+        &self,
+        tx: &Tx<'_>,
+        envelope: &Envelope,
+        event: &Event,
+        _: &Prepared,
+    ) -> TxResult<(), HandleError> {
+        match event {
+            Event::PanelFormed(panel) => self.open_draft(tx, envelope, panel),
+            _ => Ok(()),
+        }
+    }
+}
