@@ -1,8 +1,6 @@
 //! Cancelling an alert: final, announced once, refused clearly, and nothing stored on error.
 
 use super::*;
-use crate::handlers::Projections;
-use rrm_bus::Handler;
 use rrm_contracts::{Event, TranslationCompleted, TranslationMethod};
 use serde_json::json;
 use uuid::Uuid;
@@ -35,14 +33,7 @@ async fn a_coordinator_cancels_an_alert_and_the_other_services_are_told() {
     let cancelled = emitted(&app, "alert.cancelled");
     assert_eq!(cancelled.len(), 1);
     assert_eq!(cancelled[0].correlation_id.unwrap().to_string(), id);
-    let (_, _, shown) = call(
-        &app,
-        "GET",
-        &format!("/api/v1/alerts/{id}"),
-        Some(TOKEN),
-        None,
-    )
-    .await;
+    let shown = show(&app, &id).await;
     assert_eq!(shown["status"], "cancelled");
 }
 
@@ -143,29 +134,11 @@ async fn an_event_after_the_cancel_goes_on_the_timeline_without_reopening_the_al
         embargo_until: None,
     });
     let envelope = Envelope::new(&late, "translation", Some(alert_id), None);
-    let handler: Arc<dyn Handler> = Arc::new(Projections {
-        budgets: Default::default(),
-    });
+    deliver(&app, &envelope).await;
 
-    rrm_bus::consumer::process(&app.service.store, &handler, &envelope.to_bytes())
-        .await
-        .unwrap();
-
-    let (_, _, shown) = call(
-        &app,
-        "GET",
-        &format!("/api/v1/alerts/{id}"),
-        Some(TOKEN),
-        None,
-    )
-    .await;
+    let shown = show(&app, &id).await;
     assert_eq!(shown["status"], "cancelled");
-    let types: Vec<&str> = shown["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["type"].as_str().unwrap())
-        .collect();
+    let types = timeline_field(&shown["timeline"], "type");
     assert_eq!(types, ["translation.completed"]);
 }
 

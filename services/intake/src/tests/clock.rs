@@ -5,9 +5,7 @@
 use super::*;
 use crate::clock::{Clock, Now};
 use crate::domain::Stage;
-use crate::handlers::Projections;
 use chrono::{DateTime, Utc};
-use rrm_bus::Handler;
 use rrm_contracts::{EmailAddress, Event, PanelFormed, PanelMember};
 use rrm_platform::mail::{MailWaker, OutgoingMail};
 use serde_json::json;
@@ -51,19 +49,6 @@ async fn raised(app: &App, title: &str) -> String {
     let (status, _, alert) = post(app, Some(TOKEN), &body.to_string()).await;
     assert_eq!(status, 201, "{alert}");
     alert["alert_id"].as_str().unwrap().to_owned()
-}
-
-async fn show(app: &App, id: &str) -> Value {
-    let (status, _, alert) = call(
-        app,
-        "GET",
-        &format!("/api/v1/alerts/{id}"),
-        Some(TOKEN),
-        None,
-    )
-    .await;
-    assert_eq!(status, 200, "{alert}");
-    alert
 }
 
 fn stage_state(alert: &Value, stage: &str) -> String {
@@ -125,12 +110,7 @@ async fn a_stage_past_its_budget_is_overdue_once_announced_timelined_and_mailed(
         overdue.due_at - overdue.started_at,
         chrono::Duration::minutes(30)
     );
-    let lines: Vec<&str> = alert["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["summary"].as_str().unwrap())
-        .collect();
+    let lines = timeline_field(&alert["timeline"], "summary");
     assert!(
         lines
             .iter()
@@ -194,22 +174,16 @@ fn member(name: &str) -> PanelMember {
 }
 
 /// Delivers `event` about alert `id` to intake's handler, as if from the broker, dated `at`.
-async fn deliver(app: &App, id: &str, event: Event, at: DateTime<Utc>) {
+async fn deliver_at(app: &App, id: &str, event: Event, at: DateTime<Utc>) {
     let alert_id = Uuid::parse_str(id).unwrap();
     let mut envelope = Envelope::new(&event, "roster", Some(alert_id), None);
     envelope.occurred_at = at;
-    let handler: Arc<dyn Handler> = Arc::new(Projections {
-        budgets: Default::default(),
-    });
-    let store = app.service.store.clone();
-    let bytes = envelope.to_bytes();
+    let app = app.clone();
     // On a blocking thread, so paused time stands still while it commits.
     tokio::task::spawn_blocking(move || {
-        tokio::runtime::Handle::current()
-            .block_on(rrm_bus::consumer::process(&store, &handler, &bytes))
+        tokio::runtime::Handle::current().block_on(deliver(&app, &envelope))
     })
     .await
-    .unwrap()
     .unwrap();
 }
 
@@ -230,7 +204,7 @@ async fn a_stage_that_finishes_in_time_is_never_overdue_and_the_next_one_is_time
         deadline: now() + chrono::Duration::hours(5),
         authors: vec![member("Amina"), member("David")],
     });
-    deliver(&app, &id, formed, now()).await;
+    deliver_at(&app, &id, formed, now()).await;
     wait(100 * MINUTE).await;
     let alert = show(&app, &id).await;
     assert_eq!(stage_state(&alert, "mobilisation"), "done");

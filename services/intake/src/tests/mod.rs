@@ -121,6 +121,41 @@ pub async fn call(
     )
 }
 
+/// `GET /api/v1/alerts/{id}` as the bootstrap coordinator: the alert as intake shows it.
+pub async fn show(app: &App, id: &str) -> Value {
+    let (status, _, alert) = call(
+        app,
+        "GET",
+        &format!("/api/v1/alerts/{id}"),
+        Some(TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{alert}");
+    alert
+}
+
+/// One field (`"type"`, `"summary"`…) of every line of an alert's `timeline`, in order.
+pub fn timeline_field<'a>(timeline: &'a Value, field: &str) -> Vec<&'a str> {
+    timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e[field].as_str().unwrap())
+        .collect()
+}
+
+/// Puts `envelope` through intake's own handler, as the broker would deliver it (the relay and
+/// the bus are not running in these tests).
+pub async fn deliver(app: &App, envelope: &Envelope) {
+    let handler: Arc<dyn rrm_bus::Handler> = Arc::new(crate::handlers::Projections {
+        budgets: Default::default(),
+    });
+    rrm_bus::consumer::process(&app.service.store, &handler, &envelope.to_bytes())
+        .await
+        .unwrap();
+}
+
 /// `POST /api/v1/alerts` with `body`.
 pub async fn post(app: &App, token: Option<&str>, body: &str) -> (u16, String, Value) {
     call(app, "POST", "/api/v1/alerts", token, Some(body)).await

@@ -131,14 +131,8 @@ async fn an_alerts_timeline_is_one_request_away() {
         Some(&reason),
     )
     .await;
-    // The relay is not running here: put the outbox's events through intake's own handler.
-    let handler: Arc<dyn rrm_bus::Handler> = Arc::new(crate::handlers::Projections {
-        budgets: Default::default(),
-    });
     for envelope in outbox(&app) {
-        rrm_bus::consumer::process(&app.service.store, &handler, &envelope.to_bytes())
-            .await
-            .unwrap();
+        deliver(&app, &envelope).await;
     }
 
     let (status, _, body) = call(
@@ -151,12 +145,7 @@ async fn an_alerts_timeline_is_one_request_away() {
     .await;
 
     assert_eq!(status, 200, "{body}");
-    let types: Vec<&str> = body["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["type"].as_str().unwrap())
-        .collect();
+    let types = timeline_field(&body["timeline"], "type");
     assert_eq!(types, ["alert.raised", "alert.cancelled"]);
     let unknown = format!("/api/v1/alerts/{}/timeline", uuid::Uuid::now_v7());
     assert_eq!(call(&app, "GET", &unknown, Some(TOKEN), None).await.0, 404);

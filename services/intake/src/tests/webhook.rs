@@ -57,14 +57,7 @@ async fn a_firing_alert_is_raised_with_its_labels_mapped() {
         (&json!("aa01"), &json!("raised"))
     );
     let id = outcome["alert_id"].as_str().unwrap();
-    let (_, _, alert) = call(
-        &app,
-        "GET",
-        &format!("/api/v1/alerts/{id}"),
-        Some(TOKEN),
-        None,
-    )
-    .await;
+    let alert = show(&app, id).await;
     assert_eq!(alert["title"], "Holy book burned (aa01)");
     assert_eq!(alert["summary"], "Protests spread to three cities.");
     assert_eq!(alert["severity"], "critical");
@@ -116,21 +109,9 @@ async fn a_resolution_goes_on_the_timeline_and_leaves_the_alert_open() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["alerts"][0]["outcome"], "resolved_recorded");
     assert_eq!(body["alerts"][0]["alert_id"], id.as_str());
-    let (_, _, alert) = call(
-        &app,
-        "GET",
-        &format!("/api/v1/alerts/{id}"),
-        Some(TOKEN),
-        None,
-    )
-    .await;
+    let alert = show(&app, &id).await;
     assert_eq!(alert["status"], "open");
-    let summaries: Vec<&str> = alert["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["summary"].as_str().unwrap())
-        .collect();
+    let summaries = timeline_field(&alert["timeline"], "summary");
     assert_eq!(summaries, ["resolved in Alertmanager"]);
     assert!(emitted(&app, "alert.cancelled").is_empty());
 }
@@ -162,14 +143,7 @@ async fn an_unknown_severity_is_raised_as_medium_with_a_note() {
             .unwrap()
             .contains("apocalyptic")
     );
-    let (_, _, alert) = call(
-        &app,
-        "GET",
-        &format!("/api/v1/alerts/{id}"),
-        Some(TOKEN),
-        None,
-    )
-    .await;
+    let alert = show(&app, id).await;
     assert_eq!(alert["severity"], "medium");
 }
 
