@@ -131,12 +131,30 @@ struct Inner {
     /// Transactions on their way to the writer thread. Dropping the last store closes it, and the
     /// writer finishes what it has and exits.
     writer: mpsc::Sender<Job>,
+    /// The writer thread, joined when the last store is dropped (see `Drop for Inner`).
+    thread: Option<std::thread::JoinHandle<()>>,
     /// Cleared when the writer thread exits (or a commit fails): `/readyz` reports it.
     writer_alive: Arc<AtomicBool>,
     /// Woken after a commit that emitted events, so the relay publishes without polling delay.
     relay_wake: Arc<Notify>,
     /// Durable commits so far (each one group of transactions).
     commits: Arc<AtomicU64>,
+}
+
+impl Drop for Inner {
+    /// The last store is gone: close the queue, and wait for the writer to finish the
+    /// transactions it has and exit, so the database file is closed when this returns (a
+    /// restart in the same process can open it again at once). Not when the last store is
+    /// dropped by the writer itself, inside a transaction's closure: it exits right after.
+    fn drop(&mut self) {
+        let (closed, _) = mpsc::channel();
+        drop(std::mem::replace(&mut self.writer, closed));
+        if let Some(thread) = self.thread.take()
+            && thread.thread().id() != std::thread::current().id()
+        {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// One transaction on its way to the writer: runs the caller's closure against the group and
@@ -186,7 +204,7 @@ impl Store {
             alive: writer_alive.clone(),
             relay_wake: relay_wake.clone(),
         };
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("store-writer".into())
             .spawn(move || thread.run())
             .map_err(engine)?;
@@ -195,6 +213,7 @@ impl Store {
                 db,
                 names,
                 writer,
+                thread: Some(thread),
                 writer_alive,
                 relay_wake,
                 commits,

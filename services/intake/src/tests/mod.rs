@@ -50,19 +50,7 @@ pub async fn app() -> (tempfile::TempDir, App) {
 /// restart finds.
 pub async fn open(dir: &std::path::Path) -> App {
     let settings: Settings = rrm_platform::config::load_from(dir, "test").unwrap();
-    // A store closed just before is released once its writer thread has finished.
-    let mut tries = 0;
-    let service = loop {
-        match Service::open(SERVICE, settings.common.clone(), store::TREES) {
-            Ok(service) => break service,
-            Err(e) if tries < 100 => {
-                tries += 1;
-                tracing::debug!("store still open: {e:#}");
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            Err(e) => panic!("{e:#}"),
-        }
-    };
+    let service = Service::open(SERVICE, settings.common, store::TREES).unwrap();
     api::tokens::bootstrap(&service, &SecretString::from(TOKEN.to_owned()))
         .await
         .unwrap();

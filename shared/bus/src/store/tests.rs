@@ -343,3 +343,21 @@ fn an_unknown_tree_is_an_error_not_a_silent_miss() {
     ));
     assert!(store.get::<u32>("nothings", b"k").is_err());
 }
+
+#[tokio::test]
+async fn a_store_reopens_at_once_after_its_last_clone_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), &["things"]);
+    let clone = store.clone();
+    store
+        .transact(|tx| Ok::<_, TxError<Infallible>>(tx.put("things", b"a", &1u32)?))
+        .await
+        .unwrap();
+    drop(store);
+    // One clone left: the database is still open.
+    assert!(Store::open(dir.path(), &StoreOptions::default(), &["things"]).is_err());
+    drop(clone);
+
+    let again = open(dir.path(), &["things"]);
+    assert_eq!(again.get::<u32>("things", b"a").unwrap(), Some(1));
+}
