@@ -105,12 +105,8 @@ impl Clock {
             self.mail.wake();
         }
         tracing::debug!(fired, announced, "pipeline clock");
-        // More may be due right away.
-        Ok(if fired == BATCH {
-            Duration::ZERO
-        } else {
-            Duration::from_millis(1)
-        })
+        // Look again at once: more may be due (a full batch), and the next wait is read fresh.
+        Ok(Duration::ZERO)
     }
 
     /// One timer come due: marks its stage overdue if it still runs. Returns whether it did.

@@ -170,12 +170,7 @@ impl Pipeline {
         if let Some(before) = Stage::ALL.get(stage.index().wrapping_sub(1)) {
             self.finish(*before, at);
         }
-        let deadline = self.deadline;
-        let record = self.record(stage);
-        if record.started_at.is_none() {
-            record.started_at = Some(at);
-            record.due_at = Some((at + budgets.of(stage)).min(deadline));
-        }
+        self.start_alongside(stage, at, budgets);
     }
 
     /// Finishes `stage` and every stage before it at `at`, those not finished yet.
