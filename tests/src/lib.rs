@@ -91,7 +91,8 @@ fn binaries() -> Result<PathBuf> {
         .map_err(anyhow::Error::msg)
 }
 
-fn free_port() -> u16 {
+/// A loopback port nothing listens on now.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

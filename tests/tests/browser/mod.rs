@@ -7,7 +7,7 @@ use fantoccini::wd::TimeoutConfiguration;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -32,7 +32,7 @@ impl Browser {
                 "{binary} is missing: install it with `apt-get install {package}` (deploy/lib.sh's ensure_packages does)"
             );
         }
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = rrm_e2e::free_port();
         let profile = tempfile::tempdir()?;
         let log = std::fs::File::create(profile.path().join("chromedriver.log"))?;
         let mut driver = Command::new(CHROMEDRIVER)
