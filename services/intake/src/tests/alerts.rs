@@ -140,13 +140,7 @@ async fn read_only_expired_and_revoked_tokens_raise_nothing_and_unsupported_lang
             scopes: vec!["alerts:write".into()],
             expires_at: Some(chrono::Utc::now() - chrono::Duration::minutes(1)),
         });
-    app.service
-        .store
-        .transact::<_, std::convert::Infallible, _>(move |tx| {
-            Ok(rrm_platform::auth::apply(tx, &event)?)
-        })
-        .await
-        .unwrap();
+    apply_credential(&app, event).await;
     assert_eq!(post(&app, Some(expired), &body).await.0, 401);
 
     let writer = issued(&app, &["alerts:write"]).await;
@@ -163,13 +157,7 @@ async fn read_only_expired_and_revoked_tokens_raise_nothing_and_unsupported_lang
         rrm_contracts::Event::CoordinatorTokenRevoked(rrm_contracts::CoordinatorTokenRevoked {
             token_id: writer_id,
         });
-    app.service
-        .store
-        .transact::<_, std::convert::Infallible, _>(move |tx| {
-            Ok(rrm_platform::auth::apply(tx, &revoked)?)
-        })
-        .await
-        .unwrap();
+    apply_credential(&app, revoked).await;
     assert_eq!(post(&app, Some(&writer), &body).await.0, 401);
 
     // German is a real language, but not one this intake is configured to ask for.

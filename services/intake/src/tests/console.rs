@@ -429,13 +429,7 @@ async fn a_revoked_or_expired_token_signs_its_sessions_out() {
             scopes: vec!["alerts:read".into()],
             expires_at: Some(chrono::Utc::now() + Duration::seconds(2)),
         });
-    app.service
-        .store
-        .transact::<_, std::convert::Infallible, _>(move |tx| {
-            Ok(rrm_platform::auth::apply(tx, &event)?)
-        })
-        .await
-        .unwrap();
+    apply_credential(&app, event).await;
     let short = sign_in(&app, &expiring).await;
     assert_eq!(
         get(&app, "/console", Some(&short)).await.status,

@@ -109,6 +109,18 @@ pub async fn call(
     )
 }
 
+/// Applies a coordinator credential event to intake's credentials, as the platform does with
+/// the `coordinator.token_*` events it consumes.
+pub async fn apply_credential(app: &App, event: rrm_contracts::Event) {
+    app.service
+        .store
+        .transact::<_, std::convert::Infallible, _>(move |tx| {
+            Ok(rrm_platform::auth::apply(tx, &event)?)
+        })
+        .await
+        .unwrap();
+}
+
 /// `GET /api/v1/alerts/{id}` as the bootstrap coordinator: the alert as intake shows it.
 pub async fn show(app: &App, id: &str) -> Value {
     let (status, _, alert) = call(
@@ -179,12 +191,6 @@ pub async fn issued(app: &App, scopes: &[&str]) -> String {
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
             expires_at: None,
         });
-    app.service
-        .store
-        .transact::<_, std::convert::Infallible, _>(move |tx| {
-            Ok(rrm_platform::auth::apply(tx, &event)?)
-        })
-        .await
-        .unwrap();
+    apply_credential(app, event).await;
     token
 }
