@@ -8,7 +8,7 @@
 //! The clock reads the time through [`Now`], so tests run it on tokio's paused clock.
 
 use crate::domain::stages::Overdue;
-use crate::domain::{Alert, Pipeline, TimelineEntry, describe};
+use crate::domain::{Alert, Pipeline};
 use crate::{SERVICE, store};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -138,17 +138,7 @@ impl Clock {
         let envelope = Envelope::new(&event, SERVICE, Some(alert.alert_id), None);
         // On the timeline now, not only once the event comes back from the broker (which writes
         // the same line again).
-        store::put_timeline_entry(
-            tx,
-            alert.alert_id,
-            &TimelineEntry {
-                event_id: envelope.id,
-                event_type: envelope.event_type.clone(),
-                occurred_at: envelope.occurred_at,
-                producer: envelope.producer.clone(),
-                summary: describe(&event),
-            },
-        )?;
+        crate::handlers::timeline::record(tx, &envelope, &event)?;
         tx.emit(&envelope)?;
         self.mail_coordinators(tx, &alert, &pipeline, &overdue, now)?;
         tracing::warn!(correlation_id = %alert.alert_id, stage = %overdue.stage, "stage overdue");
