@@ -83,19 +83,8 @@ impl BudgetSettings {
 pub fn recipients(list: &[String]) -> anyhow::Result<Vec<(String, EmailAddress)>> {
     list.iter()
         .map(|raw| {
-            let raw = raw.trim();
-            let (name, address) = match raw.rsplit_once('<') {
-                Some((name, rest)) => (name.trim(), rest.trim_end_matches('>').trim()),
-                None => ("", raw),
-            };
-            let address = EmailAddress::parse(address)
-                .map_err(|e| anyhow::anyhow!("intake.overdue_mail_to: {raw}: {e}"))?;
-            let name = if name.is_empty() {
-                "Coordinators"
-            } else {
-                name
-            };
-            Ok((name.trim_matches('"').to_owned(), address))
+            rrm_platform::mail::recipient(raw, "Coordinators")
+                .map_err(|e| anyhow::anyhow!("intake.overdue_mail_to: {e:#}"))
         })
         .collect()
 }

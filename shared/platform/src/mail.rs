@@ -114,6 +114,22 @@ pub fn enqueue(
     Ok(true)
 }
 
+/// A configured recipient, `Name <address>` or a bare address (read as e-mail headers read it):
+/// the name (`default_name` when there is none) and the address.
+pub fn recipient(raw: &str, default_name: &str) -> anyhow::Result<(String, EmailAddress)> {
+    let mailbox: Mailbox = raw
+        .trim()
+        .parse()
+        .with_context(|| format!("{raw:?} is not an e-mail address"))?;
+    let address = EmailAddress::parse(mailbox.email.as_ref())
+        .map_err(|e| anyhow::anyhow!("{raw:?}: {e}"))?;
+    let name = mailbox
+        .name
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| default_name.to_owned());
+    Ok((name, address))
+}
+
 /// The `Message-ID` of the mail with idempotency key `key`: stable, so a resend is recognisable.
 pub fn message_id_for(key: &str, domain: &str) -> String {
     let digest = hex::encode(Sha256::digest(key.as_bytes()));
@@ -470,6 +486,24 @@ pub fn retry_delay(attempts: u32) -> chrono::Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_configured_recipient_reads_as_a_mail_header_does() {
+        let (name, address) = recipient("Coordinators' desk <desk@rrm.example>", "x").unwrap();
+        assert_eq!(
+            (name.as_str(), address.as_str()),
+            ("Coordinators' desk", "desk@rrm.example")
+        );
+        let (name, address) = recipient(" desk@rrm.example ", "Coordinators").unwrap();
+        assert_eq!(
+            (name.as_str(), address.as_str()),
+            ("Coordinators", "desk@rrm.example")
+        );
+        let (name, _) = recipient("\"Desk, night shift\" <desk@rrm.example>", "x").unwrap();
+        assert_eq!(name, "Desk, night shift");
+        assert!(recipient("not an address", "x").is_err());
+        assert!(recipient("Desk <>", "x").is_err());
+    }
 
     fn new_mail(key: &str) -> NewMail {
         NewMail {
