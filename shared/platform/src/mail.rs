@@ -121,8 +121,8 @@ pub fn recipient(raw: &str, default_name: &str) -> anyhow::Result<(String, Email
         .trim()
         .parse()
         .with_context(|| format!("{raw:?} is not an e-mail address"))?;
-    let address = EmailAddress::parse(mailbox.email.as_ref())
-        .map_err(|e| anyhow::anyhow!("{raw:?}: {e}"))?;
+    let address =
+        EmailAddress::parse(mailbox.email.as_ref()).map_err(|e| anyhow::anyhow!("{raw:?}: {e}"))?;
     let name = mailbox
         .name
         .filter(|n| !n.trim().is_empty())

@@ -2,7 +2,7 @@
 //! acted, progress, budget, due, overdue) and its timeline — reloading itself every 10 s while
 //! the alert is open and unfinished; `POST /console/alerts/{id}/cancel` cancels it for a reason.
 
-use super::{ConsoleApp, see_other};
+use super::ConsoleApp;
 use crate::api::alerts::{AlertView, cancel_in};
 use crate::domain::{self, AlertStatus, CancelAlert, CancelError, StageState};
 use crate::store;
@@ -10,6 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
+use rrm_platform::console::see_other;
 use rrm_platform::console::{ConsoleForm, SignedIn};
 use serde::Deserialize;
 use serde_json::{Value, json};

@@ -15,7 +15,7 @@ use crate::api::App;
 use axum::Router;
 use axum::extract::FromRef;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use rrm_platform::FieldProblem;
@@ -129,18 +129,6 @@ impl ConsoleApp {
             "This could not be done just now; nothing was changed.",
         )
     }
-}
-
-/// A `303 See Other` to `location` (after a form's POST, so reloading does not post again).
-pub fn see_other(location: &str) -> Response {
-    (
-        StatusCode::SEE_OTHER,
-        [
-            (axum::http::header::LOCATION, location.to_owned()),
-            (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-    )
-        .into_response()
 }
 
 /// Field problems by field, each field's messages joined, for templates (`errors.title`).

@@ -2,7 +2,7 @@
 //! message under each field and what was typed kept; a raised alert, or the open alert the form
 //! repeats, is shown on its own page. Needs the `alerts:write` scope.
 
-use super::{ConsoleApp, by_field, comma_list, local_value, parse_utc, see_other};
+use super::{ConsoleApp, by_field, comma_list, local_value, parse_utc};
 use crate::api::alerts::raise_in;
 use crate::domain::{self, Defaults, NewAlert};
 use axum::extract::State;
@@ -11,6 +11,7 @@ use axum::response::Response;
 use chrono::{Duration, Utc};
 use rrm_contracts::Severity;
 use rrm_platform::FieldProblem;
+use rrm_platform::console::see_other;
 use rrm_platform::console::{ConsoleForm, SignedIn};
 use serde::{Deserialize, Serialize};
 use serde_json::json;

@@ -2,7 +2,7 @@
 //! issues one (its secret shown once, on the page that answers the form), and a revoke button
 //! per token. Issuing and revoking go through the API's own functions, events included.
 
-use super::{ConsoleApp, by_field, parse_utc, see_other};
+use super::{ConsoleApp, by_field, parse_utc};
 use crate::api::tokens::{issue_token, revoke as revoke_in};
 use crate::domain::{self, NewToken, SCOPES};
 use crate::store;
@@ -12,6 +12,7 @@ use axum::response::Response;
 use chrono::Utc;
 use rrm_bus::{TxError, abort};
 use rrm_platform::FieldProblem;
+use rrm_platform::console::see_other;
 use rrm_platform::console::{ConsoleForm, SignedIn};
 use serde_json::json;
 use uuid::Uuid;

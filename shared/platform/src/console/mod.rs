@@ -364,7 +364,7 @@ impl IntoResponse for SignedOut {
             )
             .into_response()
         } else {
-            see_other(&self.sign_in, None)
+            redirect(&self.sign_in, None)
         }
     }
 }
@@ -506,7 +506,7 @@ async fn sign_in(
         .as_deref()
         .and_then(session::local_path)
         .unwrap_or("/console");
-    see_other(
+    redirect(
         &console.url(next),
         Some(session::set_cookie(
             &value,
@@ -543,13 +543,19 @@ async fn sign_out(
     if signed_in {
         tracing::info!("coordinator signed out of the console");
     }
-    see_other(
+    redirect(
         &console.url(SIGN_IN),
         Some(session::clear_cookie(console.inner.secure)),
     )
 }
 
-fn see_other(location: &str, cookie: Option<String>) -> Response {
+/// A `303 See Other` to `location`, uncached: what a console form's POST answers, so that
+/// reloading the page it leads to does not post again.
+pub fn see_other(location: &str) -> Response {
+    redirect(location, None)
+}
+
+fn redirect(location: &str, cookie: Option<String>) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
     let headers = response.headers_mut();
     match HeaderValue::from_str(location) {
