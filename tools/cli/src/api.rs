@@ -1,9 +1,9 @@
-//! The shapes of intake's answers, as far as the readable views need them. Read leniently:
-//! unknown fields are ignored and later additions (`status`, `stage`, `next_cursor`) are
-//! optional, so this CLI works against the intake of today and of tomorrow. `--json` prints the
-//! answer itself, whatever it holds.
+//! The shapes of intake's and roster's answers, as far as the readable views need them. Read
+//! leniently: unknown fields are ignored and later additions (`status`, `stage`, `next_cursor`)
+//! are optional, so this CLI works against the services of today and of tomorrow. `--json`
+//! prints the answer itself, whatever it holds.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -123,6 +123,131 @@ pub struct TokenList {
     pub tokens: Vec<Token>,
 }
 
+/// A member of the roster (roster's `Member`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Member {
+    pub member_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub affiliation: String,
+    pub email: String,
+    #[serde(default)]
+    pub lines: Vec<String>,
+    #[serde(default)]
+    pub languages_written: Vec<String>,
+    #[serde(default)]
+    pub languages_read: Vec<String>,
+    #[serde(default)]
+    pub topics: Vec<String>,
+    #[serde(default)]
+    pub regions: Vec<String>,
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    #[serde(default)]
+    pub on_leave_until: Option<NaiveDate>,
+    #[serde(default = "yes")]
+    pub active: bool,
+    #[serde(default)]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Member {
+    /// `inactive`, `on leave until 2026-12-01` (through that day) or `active`.
+    pub fn status(&self, today: NaiveDate) -> String {
+        match self.on_leave_until {
+            _ if !self.active => "inactive".into(),
+            Some(until) if until >= today => format!("on leave until {until}"),
+            _ => "active".into(),
+        }
+    }
+}
+
+/// One page of `GET /api/v1/members`; the members stay as sent, like [`AlertPage`]'s alerts.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MemberPage {
+    pub members: Vec<serde_json::Value>,
+    #[serde(default)]
+    next_cursor: Option<String>,
+}
+
+impl MemberPage {
+    /// The cursor of the next page; `None` (absent, null or empty) on the last one.
+    pub fn next_cursor(&self) -> Option<String> {
+        self.next_cursor.clone().filter(|c| !c.is_empty())
+    }
+}
+
+/// `POST /api/v1/members/import`: how many rows were read, created and updated.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Imported {
+    pub rows: u64,
+    pub created: u64,
+    pub updated: u64,
+}
+
+/// `DELETE /api/v1/members/{id}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Erased {
+    pub member_id: String,
+    #[serde(default)]
+    pub erased: bool,
+}
+
+/// An alert's panel as roster forms it (`GET /api/v1/panels/{alert_id}`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Panel {
+    pub alert_id: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub formed: bool,
+    #[serde(default)]
+    pub needed: u32,
+    #[serde(default)]
+    pub min_lines: u32,
+    #[serde(default)]
+    pub explanation: String,
+    #[serde(default)]
+    pub invitations: Vec<Invitation>,
+}
+
+/// A member's invitation to a panel.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Invitation {
+    pub invitation_id: String,
+    pub member_id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub lines: Vec<String>,
+    /// pending, accepted, declined, withdrawn or expired.
+    pub state: String,
+    #[serde(default)]
+    pub score: i64,
+    #[serde(default)]
+    pub reasons: Vec<String>,
+    /// What the member wrote when answering.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Invited in reserve, should an invited member decline.
+    #[serde(default)]
+    pub alternate: bool,
+    /// Invited by a coordinator rather than chosen by roster.
+    #[serde(default)]
+    pub by_hand: bool,
+    /// author or cosigner, once the panel is drafting.
+    #[serde(default)]
+    pub role: Option<String>,
+}
+
 impl Alert {
     /// `open` or `cancelled`: intake's word when it sends one, else what the timeline shows.
     pub fn status(&self) -> String {
@@ -211,6 +336,29 @@ mod tests {
             "deadline": "2026-11-23T19:00:00Z", "timeline": timeline
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn a_members_status_says_inactive_then_on_leave_then_active() {
+        let member = |active: bool, leave: Option<&str>| -> Member {
+            serde_json::from_value(serde_json::json!({
+                "member_id": "m", "name": "n", "email": "e@example.org", "active": active,
+                "on_leave_until": leave
+            }))
+            .unwrap()
+        };
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        assert_eq!(member(false, Some("2026-12-01")).status(today), "inactive");
+        assert_eq!(
+            member(true, Some("2026-12-01")).status(today),
+            "on leave until 2026-12-01"
+        );
+        assert_eq!(
+            member(true, Some("2026-11-23")).status(today),
+            "on leave until 2026-11-23"
+        );
+        assert_eq!(member(true, Some("2026-11-22")).status(today), "active");
+        assert_eq!(member(true, None).status(today), "active");
     }
 
     #[test]

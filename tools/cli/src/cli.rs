@@ -1,7 +1,7 @@
 //! The command line: global options shared by every command, and the step from them to a
 //! [`Context`] (URL checked, token found, client built).
 
-use crate::client::{Client, Token};
+use crate::client::{Client, Service, Token};
 use crate::commands::{self, Command};
 use crate::{Context, Failure};
 use clap::Parser;
@@ -13,18 +13,20 @@ use std::time::Duration;
 const GLOBAL: &str = "Global options";
 
 /// The coordinators' command line for rrm, the rapid-response media mechanism: raise, list,
-/// show and cancel alerts, and manage coordinator tokens, through intake's HTTP API.
+/// show and cancel alerts and manage coordinator tokens through intake's HTTP API; manage
+/// members and panels through roster's.
 // No `Debug`: it holds the token.
 #[derive(Parser)]
 #[command(
     name = "rrm",
     version,
     propagate_version = true,
-    after_help = "Exit codes: 0 done, 1 intake refused the request (4xx), 2 usage error, \
-                  3 intake unreachable or failing (5xx)."
+    after_help = "Exit codes: 0 done, 1 the service refused the request (4xx), 2 usage error, \
+                  3 the service unreachable or failing (5xx)."
 )]
 pub struct Cli {
-    /// Intake's base URL (a path prefix such as https://rrm.example.org/intake is kept).
+    /// Intake's base URL, for `alert` and `token` (a path prefix such as
+    /// https://rrm.example.org/intake is kept).
     #[arg(
         long,
         global = true,
@@ -34,6 +36,19 @@ pub struct Cli {
         default_value = "http://127.0.0.1:8081"
     )]
     url: String,
+
+    /// Roster's base URL, for `members` and `panel` (a path prefix such as
+    /// https://rrm.example.org/roster is kept).
+    #[arg(
+        long,
+        global = true,
+        help_heading = GLOBAL,
+        env = "RRM_ROSTER_URL",
+        hide_env_values = true,
+        default_value = "http://127.0.0.1:8082",
+        value_name = "URL"
+    )]
+    roster_url: String,
 
     /// The coordinator token. Prefer RRM_TOKEN or --token-file: a command line is visible to
     /// other users of the machine. [env: RRM_TOKEN]
@@ -50,7 +65,7 @@ pub struct Cli {
     #[arg(long, global = true, help_heading = GLOBAL, value_name = "PATH")]
     token_file: Option<PathBuf>,
 
-    /// Seconds to wait for intake's answer before giving up.
+    /// Seconds to wait for an answer before giving up.
     #[arg(
         long,
         global = true,
@@ -63,7 +78,7 @@ pub struct Cli {
     )]
     timeout: u64,
 
-    /// Print intake's JSON answer (pretty-printed) instead of the readable view.
+    /// Print the service's JSON answer (pretty-printed) instead of the readable view.
     #[arg(long, global = true, help_heading = GLOBAL)]
     json: bool,
 
@@ -77,9 +92,16 @@ pub fn parse() -> Cli {
 }
 
 pub async fn run(cli: Cli) -> Result<(), Failure> {
-    let base = base_url(&cli.url)?;
+    // Each command talks to one service; only its URL is read, so a wrong --roster-url never
+    // stops an `alert` command.
+    let service = cli.command.service();
+    let raw = match service {
+        Service::Intake => &cli.url,
+        Service::Roster => &cli.roster_url,
+    };
+    let base = base_url(raw, service.flag())?;
     let token = token(cli.token, cli.token_file.as_deref())?;
-    let client = Client::new(base, &token, Duration::from_secs(cli.timeout))?;
+    let client = Client::new(service, base, &token, Duration::from_secs(cli.timeout))?;
     let context = Context {
         client,
         json: cli.json,
@@ -87,18 +109,19 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     commands::run(cli.command, &context).await
 }
 
-fn base_url(raw: &str) -> Result<Url, Failure> {
+/// The base URL given to `flag` (`--url`, `--roster-url`).
+fn base_url(raw: &str, flag: &str) -> Result<Url, Failure> {
     let url = Url::parse(raw.trim())
-        .map_err(|e| Failure::Usage(format!("--url {raw:?} is not a URL: {e}")))?;
+        .map_err(|e| Failure::Usage(format!("{flag} {raw:?} is not a URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         return Err(Failure::Usage(format!(
-            "--url {raw:?} must be an http:// or https:// address"
+            "{flag} {raw:?} must be an http:// or https:// address"
         )));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Failure::Usage(
-            "--url must not carry credentials; the token goes in --token-file or RRM_TOKEN".into(),
-        ));
+        return Err(Failure::Usage(format!(
+            "{flag} must not carry credentials; the token goes in --token-file or RRM_TOKEN"
+        )));
     }
     Ok(url)
 }
@@ -144,9 +167,13 @@ mod tests {
 
     #[test]
     fn a_base_url_must_be_http_without_credentials() {
-        assert!(base_url("http://127.0.0.1:8081").is_ok());
-        assert!(base_url("ftp://example.org").is_err());
-        assert!(base_url("127.0.0.1:8081").is_err());
-        assert!(base_url("https://me:pw@example.org").is_err());
+        assert!(base_url("http://127.0.0.1:8081", "--url").is_ok());
+        assert!(base_url("ftp://example.org", "--url").is_err());
+        assert!(base_url("127.0.0.1:8081", "--url").is_err());
+        assert!(base_url("https://me:pw@example.org", "--url").is_err());
+        let Err(Failure::Usage(message)) = base_url("nowhere", "--roster-url") else {
+            panic!("accepted a URL without a scheme");
+        };
+        assert!(message.starts_with("--roster-url \"nowhere\""), "{message}");
     }
 }

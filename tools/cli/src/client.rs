@@ -1,10 +1,11 @@
-//! The one HTTP client every command uses. It sends the coordinator token on every request,
-//! follows no redirect (a redirect would carry the request, token included, somewhere `--url`
-//! did not name), gives up after the timeout, and turns every answer that is not a success into a
-//! [`Failure`].
+//! The one HTTP client every command uses, pointed at the service its command talks to (intake,
+//! or roster for `members` and `panel`). It sends the coordinator token on every request, follows
+//! no redirect (a redirect would carry the request, token included, somewhere `--url` or
+//! `--roster-url` did not name), gives up after the timeout, and turns every answer that is not a
+//! success into a [`Failure`].
 
 use crate::failure::{Failure, Problem};
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use reqwest::{Method, Url};
 use serde_json::Value;
 use std::time::Duration;
@@ -25,22 +26,65 @@ impl std::fmt::Debug for Token {
     }
 }
 
+/// The service a command talks to; it names the service and its flag in messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Intake,
+    Roster,
+}
+
+impl Service {
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Intake => "intake",
+            Service::Roster => "roster",
+        }
+    }
+
+    /// The flag that sets its base URL.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Service::Intake => "--url",
+            Service::Roster => "--roster-url",
+        }
+    }
+}
+
 /// A successful answer: its status and its JSON body.
 pub struct Answer {
     pub status: u16,
     pub body: Value,
 }
 
+/// A request body that is not JSON, sent as it is (a CSV file).
+pub struct Raw {
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// What a request carries.
+enum Body<'a> {
+    None,
+    Json(&'a Value),
+    Raw(Raw),
+}
+
 pub struct Client {
     http: reqwest::Client,
-    /// Intake's base URL; API paths are appended to it, so a path prefix (`/intake`) is kept.
+    service: Service,
+    /// The service's base URL; API paths are appended to it, so a path prefix (`/intake`) is kept.
     base: Url,
     authorization: HeaderValue,
     timeout: Duration,
 }
 
 impl Client {
-    pub fn new(base: Url, token: &Token, timeout: Duration) -> Result<Self, Failure> {
+    pub fn new(
+        service: Service,
+        base: Url,
+        token: &Token,
+        timeout: Duration,
+    ) -> Result<Self, Failure> {
         let mut authorization =
             HeaderValue::from_str(&format!("Bearer {}", token.0)).map_err(|_| {
                 Failure::Usage("the token contains characters a header cannot carry".into())
@@ -55,6 +99,7 @@ impl Client {
             .map_err(|e| Failure::Unexpected(format!("cannot set up HTTP: {}", chain(&e))))?;
         Ok(Self {
             http,
+            service,
             base,
             authorization,
             timeout,
@@ -74,28 +119,104 @@ impl Client {
         url
     }
 
-    pub async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Answer, Failure> {
-        self.send(Method::GET, self.url(path, query), None).await
+    pub fn service(&self) -> Service {
+        self.service
     }
 
-    pub async fn post(&self, path: &str, body: &Value) -> Result<Answer, Failure> {
-        self.send(Method::POST, self.url(path, &[]), Some(body))
+    pub async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Answer, Failure> {
+        self.json(Method::GET, self.url(path, query), Body::None)
             .await
     }
 
+    pub async fn post(&self, path: &str, body: &Value) -> Result<Answer, Failure> {
+        self.json(Method::POST, self.url(path, &[]), Body::Json(body))
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, body: &Value) -> Result<Answer, Failure> {
+        self.json(Method::PATCH, self.url(path, &[]), Body::Json(body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str) -> Result<Answer, Failure> {
+        self.json(Method::DELETE, self.url(path, &[]), Body::None)
+            .await
+    }
+
+    /// POSTs `body` as it is; the answer is JSON.
+    pub async fn post_raw(&self, path: &str, body: Raw) -> Result<Answer, Failure> {
+        self.json(Method::POST, self.url(path, &[]), Body::Raw(body))
+            .await
+    }
+
+    /// GETs something that is not JSON: the answer's bytes, which must be of `content_type`
+    /// (`text/csv`).
+    pub async fn get_text(&self, path: &str, content_type: &str) -> Result<Vec<u8>, Failure> {
+        let (status, kind, bytes) = self
+            .send(Method::GET, self.url(path, &[]), Body::None, content_type)
+            .await?;
+        let kind = kind.unwrap_or_default();
+        let essence = kind.split(';').next().unwrap_or_default().trim();
+        if !essence.eq_ignore_ascii_case(content_type) {
+            return Err(Failure::Unexpected(format!(
+                "{} answered {status} with {} instead of {content_type}: is {} {}'s address?",
+                origin(&self.base),
+                if essence.is_empty() {
+                    "no content type".to_owned()
+                } else {
+                    crate::display::one_line(essence)
+                },
+                self.service.flag(),
+                self.service.name()
+            )));
+        }
+        Ok(bytes)
+    }
+
+    async fn json(&self, method: Method, url: Url, body: Body<'_>) -> Result<Answer, Failure> {
+        let (status, _, bytes) = self
+            .send(
+                method,
+                url,
+                body,
+                "application/json, application/problem+json",
+            )
+            .await?;
+        let body = serde_json::from_slice(&bytes).map_err(|_| {
+            Failure::Unexpected(format!(
+                "{} answered {status} with something that is not JSON: is {} {}'s address?",
+                origin(&self.base),
+                self.service.flag(),
+                self.service.name()
+            ))
+        })?;
+        Ok(Answer {
+            status: status.as_u16(),
+            body,
+        })
+    }
+
+    /// Sends the request; a success's status, content type and bytes, or the failure.
     async fn send(
         &self,
         method: Method,
         url: Url,
-        body: Option<&Value>,
-    ) -> Result<Answer, Failure> {
+        body: Body<'_>,
+        accept: &str,
+    ) -> Result<(reqwest::StatusCode, Option<String>, Vec<u8>), Failure> {
         let mut request = self
             .http
             .request(method, url.clone())
             .header(AUTHORIZATION, self.authorization.clone())
-            .header(ACCEPT, "application/json, application/problem+json");
-        if let Some(body) = body {
-            request = request.json(body);
+            .header(ACCEPT, format!("{accept}, application/problem+json"));
+        match body {
+            Body::None => {}
+            Body::Json(body) => request = request.json(body),
+            Body::Raw(raw) => {
+                request = request
+                    .header(CONTENT_TYPE, raw.content_type)
+                    .body(raw.bytes);
+            }
         }
         let response = request.send().await.map_err(|e| self.unreachable(&e))?;
         let status = response.status();
@@ -105,12 +226,18 @@ impl Client {
             .get(reqwest::header::LOCATION)
             .and_then(|l| l.to_str().ok())
             .map(crate::display::one_line);
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|c| c.to_str().ok())
+            .map(str::to_owned);
         let bytes = response.bytes().await.map_err(|e| self.unreachable(&e))?;
         if status.is_redirection() {
             return Err(Failure::Unexpected(format!(
-                "{} answered {status} (a redirect{}), which rrm does not follow: check --url",
+                "{} answered {status} (a redirect{}), which rrm does not follow: check {}",
                 origin(&self.base),
-                location.map(|l| format!(" to {l}")).unwrap_or_default()
+                location.map(|l| format!(" to {l}")).unwrap_or_default(),
+                self.service.flag()
             )));
         }
         if status.is_client_error() || status.is_server_error() {
@@ -120,22 +247,14 @@ impl Client {
                 200,
             );
             return Err(Failure::Answered {
+                service: self.service,
                 status: status.as_u16(),
                 reason,
                 problem,
                 body,
             });
         }
-        let body = serde_json::from_slice(&bytes).map_err(|_| {
-            Failure::Unexpected(format!(
-                "{} answered {status} with something that is not JSON: is --url intake's address?",
-                origin(&self.base)
-            ))
-        })?;
-        Ok(Answer {
-            status: status.as_u16(),
-            body,
-        })
+        Ok((status, content_type, bytes.to_vec()))
     }
 
     fn unreachable(&self, error: &reqwest::Error) -> Failure {
@@ -174,6 +293,7 @@ mod tests {
 
     fn client(base: &str) -> Client {
         Client::new(
+            Service::Intake,
             Url::parse(base).unwrap(),
             &Token::new("t".into()),
             Duration::from_secs(1),

@@ -1,12 +1,13 @@
 //! Everything that can stop a command, split by what the coordinator has to do about it — which
 //! is also the exit code.
 
+use crate::client::Service;
 use crate::display::one_line;
 use serde::Deserialize;
 use std::fmt::Write as _;
 
-/// An RFC 9457 problem as intake answers it (`shared/platform/src/http.rs`). Every field is
-/// optional here: a proxy or an older intake may answer less.
+/// An RFC 9457 problem as intake and roster answer it (`shared/platform/src/http.rs`). Every
+/// field is optional here: a proxy or an older service may answer less.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Problem {
     #[serde(default)]
@@ -19,10 +20,25 @@ pub struct Problem {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct FieldProblem {
+    /// The CSV data row at fault, as roster numbers it, for an import's errors.
+    #[serde(default)]
+    pub row: Option<u64>,
     #[serde(default)]
     pub field: String,
     #[serde(default)]
     pub message: String,
+}
+
+impl FieldProblem {
+    /// `email: must be an e-mail address`, or `row 3, email: …` for an import's row.
+    fn describe(&self) -> String {
+        let at = match (self.row, self.field.is_empty()) {
+            (Some(row), true) => format!("row {row}"),
+            (Some(row), false) => format!("row {row}, {}", self.field),
+            (None, _) => self.field.clone(),
+        };
+        format!("{at}: {}", self.message)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -30,10 +46,11 @@ pub enum Failure {
     /// The command line cannot be run as given (exit 2, like clap's own usage errors).
     #[error("{0}")]
     Usage(String),
-    /// Intake answered with an error status: 4xx is the request's fault (exit 1), 5xx the
+    /// The service answered with an error status: 4xx is the request's fault (exit 1), 5xx the
     /// server's (exit 3).
-    #[error("intake answered {status}")]
+    #[error("{} answered {status}", service.name())]
     Answered {
+        service: Service,
         status: u16,
         reason: String,
         problem: Option<Problem>,
@@ -43,8 +60,8 @@ pub enum Failure {
     /// No answer at all: refused, unresolvable, timed out (exit 3).
     #[error("{0}")]
     Connection(String),
-    /// An answer that is not what intake sends: not JSON, a redirect, a shape we cannot read
-    /// (exit 3).
+    /// An answer that is not what the service sends: not JSON, a redirect, a shape we cannot
+    /// read (exit 3).
     #[error("{0}")]
     Unexpected(String),
 }
@@ -71,6 +88,7 @@ impl Failure {
                 let _ = writeln!(out, "error: {m}");
             }
             Failure::Answered {
+                service,
                 status,
                 reason,
                 problem,
@@ -87,11 +105,11 @@ impl Failure {
                 let joined = problem
                     .errors
                     .iter()
-                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .map(FieldProblem::describe)
                     .collect::<Vec<_>>()
                     .join("; ");
-                // Intake's 422 detail repeats the field errors on one line; listing them below
-                // is enough then.
+                // A 422 detail that repeats the field errors on one line (intake's) is left out:
+                // listing them below is enough.
                 if let Some(detail) = problem.detail.as_deref().map(one_line)
                     && !detail.is_empty()
                     && detail != one_line(&joined)
@@ -99,17 +117,18 @@ impl Failure {
                     let _ = writeln!(out, "  {detail}");
                 }
                 for e in &problem.errors {
-                    let _ = writeln!(out, "  - {}: {}", one_line(&e.field), one_line(&e.message));
+                    let _ = writeln!(out, "  - {}", one_line(&e.describe()));
                 }
                 if problem.title.is_none() && !body.is_empty() {
                     let _ = writeln!(out, "  {body}");
                 }
-                // Intake's 403 already names the missing scope; a 401 does not say why.
+                // A 403 already names the missing scope; a 401 does not say why.
                 if *status == 401 {
                     let _ = writeln!(
                         out,
-                        "hint: intake does not accept this token (unknown, revoked or expired); \
-                         check --token-file, RRM_TOKEN or --token"
+                        "hint: {} does not accept this token (unknown, revoked or expired); \
+                         check --token-file, RRM_TOKEN or --token",
+                        service.name()
                     );
                 }
             }
@@ -124,6 +143,7 @@ mod tests {
 
     fn answered(status: u16, problem: serde_json::Value) -> Failure {
         Failure::Answered {
+            service: Service::Intake,
             status,
             reason: "Reason".into(),
             problem: serde_json::from_value(problem).ok(),
@@ -145,6 +165,21 @@ mod tests {
             "error: Invalid fields (422)\n  - title: must be 1 to 200 characters\n  - deadline: must be in the future\n"
         );
         assert_eq!(f.exit_code(), 1);
+    }
+
+    #[test]
+    fn an_imports_row_errors_name_their_row() {
+        let f = answered(
+            422,
+            serde_json::json!({"title":"Invalid rows","status":422,
+                "detail":"2 rows are invalid; nothing was imported",
+                "errors":[{"row":3,"field":"email","message":"not an e-mail address"},
+                          {"row":7,"field":"","message":"too many columns"}]}),
+        );
+        assert_eq!(
+            f.render(),
+            "error: Invalid rows (422)\n  2 rows are invalid; nothing was imported\n  - row 3, email: not an e-mail address\n  - row 7: too many columns\n"
+        );
     }
 
     #[test]

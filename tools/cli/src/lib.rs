@@ -1,15 +1,18 @@
-//! `rrm`, the coordinators' command line: a client of intake's HTTP API (`/api/v1/`), and of
-//! nothing else — it never opens a store or talks to the broker.
+//! `rrm`, the coordinators' command line: a client of two services' HTTP APIs (`/api/v1/`) —
+//! intake's for alerts and tokens (`--url`), roster's for members and panels (`--roster-url`) —
+//! and of nothing else: it never opens a store or talks to the broker.
 //!
 //! # Layout
 //!
 //! - `cli`: the command line (clap), global options, and turning them into a [`Context`].
 //! - `client`: the one HTTP client: bearer token, timeout, no redirects, problem+json answers.
 //! - `failure`: everything that can go wrong, each with its exit code and readable message.
-//! - `api`: the shapes of intake's answers, read leniently so a newer intake still works.
+//! - `api`: the shapes of intake's and roster's answers, read leniently so a newer service
+//!   still works.
 //! - `display`: readable times, tables and alert summaries.
-//! - `commands/`: one module per command group (`alert`, `token`); a new group is a new module
-//!   and one variant in `commands::Command`.
+//! - `commands/`: one module per command group (`alert`, `token`, `members`, `panel`); a new
+//!   group is a new module and one variant in `commands::Command`, which also names the service
+//!   it talks to.
 
 mod api;
 mod cli;
@@ -24,13 +27,15 @@ pub use failure::Failure;
 
 /// What every command needs: where to send requests, and how to print answers.
 pub struct Context {
+    /// A client of the service the command talks to (intake, or roster).
     pub client: client::Client,
-    /// `--json`: print intake's answer as it came (pretty-printed) instead of a readable view.
+    /// `--json`: print the service's answer as it came (pretty-printed) instead of a readable
+    /// view.
     pub json: bool,
 }
 
 /// Parses the command line, runs the command and maps the outcome to the exit code:
-/// 0 done, 1 refused by intake (4xx), 2 usage, 3 intake unreachable or failing (5xx).
+/// 0 done, 1 refused by the service (4xx), 2 usage, 3 the service unreachable or failing (5xx).
 pub fn main() -> ExitCode {
     let cli = cli::parse();
     let runtime = match tokio::runtime::Builder::new_current_thread()

@@ -1,9 +1,12 @@
 //! One module per command group, each with its clap subcommands and a `run`. Later groups
-//! (`members`, `editors`, `dead-letters`) slot in as a module and a variant here.
+//! (`editors`, `dead-letters`) slot in as a module, a variant here and the service it talks to.
 
 mod alert;
+mod members;
+mod panel;
 mod token;
 
+use crate::client::Service;
 use crate::{Context, Failure};
 use clap::Subcommand;
 use serde_json::Value;
@@ -16,12 +19,30 @@ pub enum Command {
     /// Create, list and revoke coordinator tokens.
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// List, add, edit, import, export and erase roster members (roster's API, --roster-url).
+    #[command(subcommand)]
+    Members(members::MembersCommand),
+    /// Show an alert's panel and invite a member by hand (roster's API, --roster-url).
+    #[command(subcommand)]
+    Panel(panel::PanelCommand),
+}
+
+impl Command {
+    /// The service the command talks to.
+    pub fn service(&self) -> Service {
+        match self {
+            Command::Alert(_) | Command::Token(_) => Service::Intake,
+            Command::Members(_) | Command::Panel(_) => Service::Roster,
+        }
+    }
 }
 
 pub async fn run(command: Command, context: &Context) -> Result<(), Failure> {
     match command {
         Command::Alert(command) => alert::run(command, context).await,
         Command::Token(command) => token::run(command, context).await,
+        Command::Members(command) => members::run(command, context).await,
+        Command::Panel(command) => panel::run(command, context).await,
     }
 }
 
@@ -34,12 +55,14 @@ fn print_json(value: &Value) -> Result<(), Failure> {
 /// Writes `text` to stdout. A reader that went away (`rrm alert list --all | head -1`) is not an
 /// error — Rust's `print!` would panic there.
 fn emit(text: &str) -> Result<(), Failure> {
+    emit_bytes(text.as_bytes())
+}
+
+/// Writes `bytes` to stdout as they are (a CSV export), like [`emit`].
+fn emit_bytes(bytes: &[u8]) -> Result<(), Failure> {
     use std::io::Write as _;
     let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(Failure::Unexpected(format!("cannot write the output: {e}")))
         }
@@ -53,11 +76,21 @@ fn note(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
-/// Reads an answer's body as `T`, or says the answer is not what intake sends.
+/// Reads an intake answer's body as `T`, or says the answer is not what intake sends.
 fn read<T: serde::de::DeserializeOwned>(body: Value, what: &str) -> Result<T, Failure> {
+    read_from(Service::Intake, body, what)
+}
+
+/// Reads an answer's body from `service` as `T`, or says the answer is not what it sends.
+fn read_from<T: serde::de::DeserializeOwned>(
+    service: Service,
+    body: Value,
+    what: &str,
+) -> Result<T, Failure> {
     serde_json::from_value(body).map_err(|e| {
         Failure::Unexpected(format!(
-            "intake's answer is not {what} as this rrm knows it ({e}); --json prints it as it came"
+            "{}'s answer is not {what} as this rrm knows it ({e}); --json prints it as it came",
+            service.name()
         ))
     })
 }
@@ -69,7 +102,7 @@ fn rfc3339(raw: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
         .map_err(|e| format!("{e}; expected RFC 3339, e.g. 2026-11-23T19:00:00Z"))
 }
 
-/// An alert's or a token's id: a UUID, checked before anything is sent.
+/// An alert's, a token's or a member's id: a UUID, checked before anything is sent.
 fn id(raw: &str) -> Result<uuid::Uuid, String> {
     uuid::Uuid::parse_str(raw.trim())
         .map_err(|_| "not an id; ids are UUIDs like 0196b3a4-5c1d-7e2f-8a9b-0c1d2e3f4a5b".into())
