@@ -131,7 +131,7 @@ fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-fn problem(status: u16, title: &str, detail: &str, errors: Value) -> Response {
+pub fn problem(status: u16, title: &str, detail: &str, errors: Value) -> Response {
     let mut body =
         json!({"type": "about:blank", "title": title, "status": status, "detail": detail});
     if errors.as_array().is_some_and(|e| !e.is_empty()) {
