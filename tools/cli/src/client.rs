@@ -174,14 +174,7 @@ impl Client {
     }
 
     async fn json(&self, method: Method, url: Url, body: Body<'_>) -> Result<Answer, Failure> {
-        let (status, _, bytes) = self
-            .send(
-                method,
-                url,
-                body,
-                "application/json, application/problem+json",
-            )
-            .await?;
+        let (status, _, bytes) = self.send(method, url, body, "application/json").await?;
         let body = serde_json::from_slice(&bytes).map_err(|_| {
             Failure::Unexpected(format!(
                 "{} answered {status} with something that is not JSON: is {} {}'s address?",
