@@ -280,15 +280,20 @@ pub async fn assert_distributed(
 /// addresses got a draft link.
 pub fn author_names(addresses: &[String]) -> Result<Vec<String>> {
     let csv = std::fs::read_to_string(crate::workspace().join("config/demo/members.csv"))?;
-    Ok(csv
-        .lines()
-        .skip(1)
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let column = |name: &str| header.iter().position(|c| *c == name);
+    let (Some(name), Some(email)) = (column("name"), column("email")) else {
+        bail!("the demo members CSV has no name or email column");
+    };
+    // The demo file quotes nothing, so a plain split is enough.
+    Ok(lines
         .filter_map(|l| {
             let cols: Vec<&str> = l.split(',').collect();
             addresses
                 .iter()
-                .any(|a| a == cols[1])
-                .then(|| cols[0].to_owned())
+                .any(|a| a == cols[email])
+                .then(|| cols[name].to_owned())
         })
         .collect())
 }

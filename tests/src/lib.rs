@@ -216,6 +216,8 @@ impl Stack {
         };
         stack.start_smtp_sink()?;
         stack.start_translator()?;
+        // The demo network, imported before roster ever starts (whether it starts now or later).
+        stack.import_members(&workspace().join("config/demo/members.csv"))?;
         for service in services {
             stack.start_service(service)?;
         }
@@ -300,8 +302,8 @@ impl Stack {
             .push((key.to_owned(), value.as_ref().to_owned()));
     }
 
-    /// Starts (or restarts) one service binary with the test's settings.
-    pub fn start_service(&mut self, name: &'static str) -> Result<()> {
+    /// A service binary's command with the test's settings.
+    fn command(&self, name: &str) -> Command {
         let mut cmd = Command::new(self.bin.join(format!("rrm-{name}")));
         cmd.current_dir(workspace())
             .env_clear()
@@ -316,10 +318,6 @@ impl Stack {
             .env("RRM_STORAGE__DATA_DIR", self.dir.path().join("data"))
             .env("RRM_SMTP__PORT", self.smtp_port.to_string())
             .env("RRM_INTAKE__BOOTSTRAP_TOKEN", BOOTSTRAP_TOKEN)
-            .env(
-                "RRM_ROSTER__MEMBERS_CSV",
-                workspace().join("config/demo/members.csv"),
-            )
             .env(
                 "RRM_DISTRIBUTION__EDITORS_CSV",
                 workspace().join("config/demo/editors.csv"),
@@ -336,9 +334,36 @@ impl Stack {
             );
             cmd.env(format!("RRM_SERVICES__{upper}__PUBLIC_URL"), self.url(s));
         }
-        for (key, value) in self.settings.get(name).into_iter().flatten() {
-            cmd.env(key, value);
+        if let Some(settings) = self.settings.get(name) {
+            for (key, value) in settings {
+                cmd.env(key, value);
+            }
         }
+        cmd
+    }
+
+    /// Imports a members CSV into the (stopped) roster's store, as an operator does before the
+    /// first start: `rrm-roster import-members`.
+    pub fn import_members(&self, csv: &Path) -> Result<()> {
+        let out = self
+            .command("roster")
+            .arg("import-members")
+            .arg(csv)
+            .output()
+            .context("running rrm-roster import-members")?;
+        anyhow::ensure!(
+            out.status.success(),
+            "rrm-roster import-members {} failed: {}{}",
+            csv.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(())
+    }
+
+    /// Starts (or restarts) one service binary with the test's settings.
+    pub fn start_service(&mut self, name: &'static str) -> Result<()> {
+        let mut cmd = self.command(name);
         let child = cmd
             .stdout(self.log(name)?)
             .stderr(self.log(name)?)

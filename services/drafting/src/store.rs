@@ -5,6 +5,9 @@
 //! - `versions`: [`Version`] by draft id followed by the version's hash.
 //! - `signatures`: [`Signatures`] by draft id, signing round (big-endian) and hash; round 0 (drafts
 //!   submitted before rounds existed) by draft id and hash alone.
+//! - `early_cosigners`: co-signers by alert id, when `panel.cosigner_joined` arrived before
+//!   `panel.formed` (events of different types are not ordered); the draft takes them when it
+//!   opens.
 
 use crate::domain::{Draft, Signatures, Version};
 use rrm_bus::{Store, StoreError, Tx};
@@ -14,8 +17,9 @@ const DRAFTS: &str = "drafts";
 const BY_ALERT: &str = "drafts_by_alert";
 const VERSIONS: &str = "versions";
 const SIGNATURES: &str = "signatures";
+const EARLY_COSIGNERS: &str = "early_cosigners";
 /// Every tree drafting opens (besides those the platform adds).
-pub(crate) const TREES: &[&str] = &[DRAFTS, BY_ALERT, VERSIONS, SIGNATURES];
+pub(crate) const TREES: &[&str] = &[DRAFTS, BY_ALERT, VERSIONS, SIGNATURES, EARLY_COSIGNERS];
 
 fn key(draft: Uuid, hash: &str) -> Vec<u8> {
     let mut k = draft.as_bytes().to_vec();
@@ -119,6 +123,33 @@ pub(crate) fn put_signatures(
 #[cfg(test)]
 pub(crate) fn version_count(store: &Store) -> Result<u64, StoreError> {
     store.count(VERSIONS)
+}
+
+/// Keeps a co-signer whose draft is not open yet.
+pub(crate) fn keep_early_cosigner(
+    tx: &Tx<'_>,
+    alert_id: Uuid,
+    member: &rrm_contracts::PanelMember,
+) -> Result<(), StoreError> {
+    let mut early: Vec<rrm_contracts::PanelMember> = tx
+        .get(EARLY_COSIGNERS, alert_id.as_bytes())?
+        .unwrap_or_default();
+    if !early.iter().any(|m| m.member_id == member.member_id) {
+        early.push(member.clone());
+    }
+    tx.put(EARLY_COSIGNERS, alert_id.as_bytes(), &early)
+}
+
+/// The co-signers kept for a draft about to open, removed from the waiting list.
+pub(crate) fn take_early_cosigners(
+    tx: &Tx<'_>,
+    alert_id: Uuid,
+) -> Result<Vec<rrm_contracts::PanelMember>, StoreError> {
+    let early = tx
+        .get(EARLY_COSIGNERS, alert_id.as_bytes())?
+        .unwrap_or_default();
+    tx.remove(EARLY_COSIGNERS, alert_id.as_bytes())?;
+    Ok(early)
 }
 
 #[cfg(test)]

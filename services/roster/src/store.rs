@@ -1,61 +1,427 @@
 //! Roster's trees and typed reads and writes; the only file naming a tree.
+//!
+//! - `members`: member id → [`Member`]; `members_by_email`: lower-case address → id;
+//!   `members_by_name`: lower-case name, NUL, id → id (listing order).
+//! - `selection`: the index panel selection reads instead of every member. One key per topic,
+//!   region and line of each member who can be invited (active, not erased):
+//!   `t:<topic>`, `r:<region>`, `l:<line>`, then NUL and the member's id (16 bytes).
+//! - `history`: member id → [`History`] (answers, authorships: the score's history part).
+//! - `panels`: alert id → [`Panel`]; `invitations`: invitation id → [`Invitation`].
+//! - `timers`: due time (ms, big-endian), invitation id, kind → [`Timer`]: the mobilisation
+//!   clock's reminders and replacements, in due order.
+//! - `cancelled_alerts`: alert id → `()`, so that an alert cancelled before roster saw it
+//!   raised (events of different types are not ordered) mobilises nobody.
 
-use crate::domain::{self, Member};
-use rrm_bus::Store;
-use rrm_contracts::EmailAddress;
+use crate::domain::{Ask, History, Invitation, Member, Panel};
+use chrono::{DateTime, Utc};
+use rrm_bus::{Store, StoreError, Tx};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
 pub(crate) const MEMBERS: &str = "members";
 pub(crate) const BY_EMAIL: &str = "members_by_email";
+pub(crate) const BY_NAME: &str = "members_by_name";
+pub(crate) const SELECTION: &str = "selection";
+pub(crate) const HISTORY: &str = "history";
 pub(crate) const PANELS: &str = "panels";
 pub(crate) const INVITATIONS: &str = "invitations";
+pub(crate) const TIMERS: &str = "timers";
+pub(crate) const CANCELLED: &str = "cancelled_alerts";
 /// Every tree roster opens.
-pub(crate) const TREES: &[&str] = &[MEMBERS, BY_EMAIL, PANELS, INVITATIONS];
+pub const TREES: &[&str] = &[
+    MEMBERS,
+    BY_EMAIL,
+    BY_NAME,
+    SELECTION,
+    HISTORY,
+    PANELS,
+    INVITATIONS,
+    TIMERS,
+    CANCELLED,
+];
 
-/// Upserts the members of a CSV file by e-mail, in one transaction.
-pub async fn import_members(store: &Store, path: &str) -> anyhow::Result<usize> {
-    let file = std::fs::File::open(path).map_err(|e| anyhow::anyhow!("members CSV {path}: {e}"))?;
-    let rows = domain::parse_members(file)?;
-    let count = rows.len();
-    store
-        .transact::<_, std::convert::Infallible, _>(move |tx| {
-            for (email, row) in &rows {
-                let existing: Option<Uuid> = tx.get(BY_EMAIL, email.as_str())?;
-                let member = Member {
-                    member_id: existing.unwrap_or_else(Uuid::now_v7),
-                    name: row.name.trim().to_owned(),
-                    email: email.clone(),
-                    line: row.line.trim().to_owned(),
-                    regions: domain::list(&row.regions),
-                    topics: domain::list(&row.topics),
-                    languages: domain::list(&row.languages),
-                    available: true,
-                };
-                tx.put(MEMBERS, member.member_id.as_bytes(), &member)?;
-                tx.put(BY_EMAIL, email.as_str(), &member.member_id)?;
-            }
-            Ok(())
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(count)
+fn email_key(email: &str) -> String {
+    email.to_lowercase()
 }
 
-/// Every member on the roster.
-pub(crate) fn all_members(store: &Store) -> Result<Vec<Member>, rrm_bus::StoreError> {
-    store
-        .scan::<Member>(MEMBERS, b"")?
-        .map(|r| r.map(|(_, m)| m))
+fn name_key(member: &Member) -> Vec<u8> {
+    let mut key = member.name.to_lowercase().into_bytes();
+    key.push(0);
+    key.extend_from_slice(member.member_id.as_bytes());
+    key
+}
+
+fn selection_keys(member: &Member) -> Vec<Vec<u8>> {
+    if !member.active || member.erased {
+        return Vec::new();
+    }
+    let tagged = member
+        .topics
+        .iter()
+        .map(|t| ("t", t))
+        .chain(member.regions.iter().map(|r| ("r", r)))
+        .chain(member.lines.iter().map(|l| ("l", l)));
+    tagged
+        .map(|(kind, tag)| tag_key(kind, tag, Some(member.member_id)))
         .collect()
 }
 
-/// The e-mail address of a member, for tools and tests.
-pub fn member_by_email(
-    store: &Store,
-    email: &EmailAddress,
-) -> Result<Option<Member>, rrm_bus::StoreError> {
-    match store.get::<Uuid>(BY_EMAIL, email.as_str())? {
-        Some(id) => store.get(MEMBERS, id.as_bytes()),
+fn tag_key(kind: &str, tag: &str, member: Option<Uuid>) -> Vec<u8> {
+    let mut key = format!("{kind}:{tag}").into_bytes();
+    key.push(0);
+    if let Some(id) = member {
+        key.extend_from_slice(id.as_bytes());
+    }
+    key
+}
+
+/// Writes a member and keeps every index in step with it; `before` is what was stored.
+pub fn put_member(tx: &Tx<'_>, before: Option<&Member>, member: &Member) -> Result<(), StoreError> {
+    if let Some(old) = before {
+        tx.remove(BY_EMAIL, email_key(old.email.as_str()))?;
+        tx.remove(BY_NAME, name_key(old))?;
+        for key in selection_keys(old) {
+            tx.remove(SELECTION, key)?;
+        }
+    }
+    tx.put(MEMBERS, member.member_id.as_bytes(), member)?;
+    if !member.erased {
+        tx.put(
+            BY_EMAIL,
+            email_key(member.email.as_str()),
+            &member.member_id,
+        )?;
+    }
+    tx.put(BY_NAME, name_key(member), &member.member_id)?;
+    for key in selection_keys(member) {
+        tx.put(SELECTION, key, &())?;
+    }
+    Ok(())
+}
+
+pub(crate) fn member_in(tx: &Tx<'_>, id: Uuid) -> Result<Option<Member>, StoreError> {
+    tx.get(MEMBERS, id.as_bytes())
+}
+
+pub(crate) fn id_by_email_in(tx: &Tx<'_>, email: &str) -> Result<Option<Uuid>, StoreError> {
+    tx.get(BY_EMAIL, email_key(email))
+}
+
+pub fn member(store: &Store, id: Uuid) -> Result<Option<Member>, StoreError> {
+    store.get(MEMBERS, id.as_bytes())
+}
+
+/// The member an address belongs to, for tools and tests.
+pub fn member_by_email(store: &Store, email: &str) -> Result<Option<Member>, StoreError> {
+    match store.get::<Uuid>(BY_EMAIL, email_key(email))? {
+        Some(id) => member(store, id),
         None => Ok(None),
     }
+}
+
+/// Which members a listing shows.
+#[derive(Debug, Clone, Default)]
+pub struct MemberFilter {
+    /// In the name, title, affiliation or address (case-insensitive).
+    pub q: Option<String>,
+    pub line: Option<String>,
+    pub language: Option<String>,
+    pub topic: Option<String>,
+    pub region: Option<String>,
+    /// `None`: every member; else only active (`true`) or inactive (`false`) ones.
+    pub active: Option<bool>,
+}
+
+impl MemberFilter {
+    fn keeps(&self, m: &Member) -> bool {
+        let q = self.q.as_ref().map(|q| q.to_lowercase());
+        q.is_none_or(|q| {
+            [
+                &m.name,
+                &m.title,
+                &m.affiliation,
+                &m.email.as_str().to_owned(),
+            ]
+            .iter()
+            .any(|f| f.to_lowercase().contains(&q))
+        }) && self.line.as_ref().is_none_or(|l| m.lines.contains(l))
+            && self.topic.as_ref().is_none_or(|t| m.topics.contains(t))
+            && self.region.as_ref().is_none_or(|r| m.regions.contains(r))
+            && self.language.as_ref().is_none_or(|l| {
+                m.languages_written
+                    .iter()
+                    .chain(&m.languages_read)
+                    .any(|c| c.primary() == l.as_str())
+            })
+            && self.active.is_none_or(|a| m.active == a && !m.erased)
+    }
+}
+
+/// One page of members in name order, after `cursor` (the key of the last one shown); the
+/// cursor of the next page if there is one.
+pub fn list_members(
+    store: &Store,
+    filter: &MemberFilter,
+    after: Option<&[u8]>,
+    limit: usize,
+) -> Result<(Vec<Member>, Option<Vec<u8>>), StoreError> {
+    let mut page = Vec::new();
+    let ids = store.scan::<Uuid>(BY_NAME, b"")?;
+    // Scan from the start of the tree, skipping to the cursor (keys are in order).
+    let mut last = None;
+    for item in ids {
+        let (key, id) = item?;
+        if after.is_some_and(|a| key.as_slice() <= a) {
+            continue;
+        }
+        let Some(m) = member(store, id)? else {
+            continue;
+        };
+        if !filter.keeps(&m) {
+            continue;
+        }
+        if page.len() == limit {
+            return Ok((page, last));
+        }
+        last = Some(key);
+        page.push(m);
+    }
+    Ok((page, None))
+}
+
+/// Every member, in name order: for the CSV export.
+pub fn all_members(store: &Store) -> Result<Vec<Member>, StoreError> {
+    let ids: Vec<Uuid> = store
+        .scan::<Uuid>(BY_NAME, b"")?
+        .map(|r| r.map(|(_, id)| id))
+        .collect::<Result<_, _>>()?;
+    Ok(store
+        .get_many::<Member, _>(MEMBERS, ids.iter().map(|id| *id.as_bytes()))?
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
+/// Ids in the selection index under one tag.
+fn tagged(store: &Store, kind: &str, tag: &str) -> Result<BTreeSet<Uuid>, StoreError> {
+    let prefix = tag_key(kind, tag, None);
+    store
+        .scan::<()>(SELECTION, &prefix)?
+        .map(|r| {
+            r.map(|(key, ())| {
+                let bytes: [u8; 16] = key[prefix.len()..].try_into().unwrap_or_default();
+                Uuid::from_bytes(bytes)
+            })
+        })
+        .collect()
+}
+
+/// The members selection scores for an ask, and how they were found — from the `selection`
+/// index, never every member:
+///
+/// 1. those who cover one of the alert's topics **and** know one of its regions (or `global`);
+/// 2. if that gives fewer than `enough` or fewer lines than `lines`, those who cover a topic
+///    **or** know a region;
+/// 3. if still short, everyone on each configured line.
+pub fn candidates(
+    store: &Store,
+    ask: &Ask<'_>,
+    lines: &[String],
+    enough: usize,
+    min_lines: usize,
+) -> Result<(Vec<(Member, History)>, String), StoreError> {
+    let union = |kind: &str, tags: &[String]| -> Result<BTreeSet<Uuid>, StoreError> {
+        let mut all = BTreeSet::new();
+        for tag in tags {
+            all.extend(tagged(store, kind, tag)?);
+        }
+        Ok(all)
+    };
+    let by_topic = union("t", ask.topics)?;
+    let mut regions = ask.regions.to_vec();
+    regions.push("global".into());
+    let by_region = union("r", &regions)?;
+    let load = |ids: &BTreeSet<Uuid>| -> Result<Vec<(Member, History)>, StoreError> {
+        let members = store.get_many::<Member, _>(MEMBERS, ids.iter().map(|id| *id.as_bytes()))?;
+        let histories =
+            store.get_many::<History, _>(HISTORY, ids.iter().map(|id| *id.as_bytes()))?;
+        Ok(members
+            .into_iter()
+            .zip(histories)
+            .filter_map(|(m, h)| m.map(|m| (m, h.unwrap_or_default())))
+            .filter(|(m, _)| m.available_on(ask.now.date_naive()))
+            .collect())
+    };
+    let short = |found: &[(Member, History)]| {
+        let lines: BTreeSet<&str> = found
+            .iter()
+            .flat_map(|(m, _)| m.lines.iter().map(String::as_str))
+            .collect();
+        found.len() < enough || lines.len() < min_lines
+    };
+    let both: BTreeSet<Uuid> = by_topic.intersection(&by_region).copied().collect();
+    let found = load(&both)?;
+    if !short(&found) {
+        let how = format!(
+            "{} available members cover a topic and a region of the alert",
+            found.len()
+        );
+        return Ok((found, how));
+    }
+    let either: BTreeSet<Uuid> = by_topic.union(&by_region).copied().collect();
+    let found = load(&either)?;
+    if !short(&found) {
+        let how = format!(
+            "{} available members cover a topic or a region of the alert (too few cover both)",
+            found.len()
+        );
+        return Ok((found, how));
+    }
+    let everyone = union("l", lines)?;
+    let found = load(&everyone)?;
+    let how = format!(
+        "{} available members on the roster considered (too few cover the alert's topics or \
+         regions)",
+        found.len()
+    );
+    Ok((found, how))
+}
+
+pub(crate) fn history_in(tx: &Tx<'_>, member: Uuid) -> Result<History, StoreError> {
+    Ok(tx.get(HISTORY, member.as_bytes())?.unwrap_or_default())
+}
+
+pub(crate) fn put_history(tx: &Tx<'_>, member: Uuid, history: &History) -> Result<(), StoreError> {
+    tx.put(HISTORY, member.as_bytes(), history)
+}
+
+pub fn panel(store: &Store, alert_id: Uuid) -> Result<Option<Panel>, StoreError> {
+    store.get(PANELS, alert_id.as_bytes())
+}
+
+pub(crate) fn panel_in(tx: &Tx<'_>, alert_id: Uuid) -> Result<Option<Panel>, StoreError> {
+    tx.get(PANELS, alert_id.as_bytes())
+}
+
+pub(crate) fn put_panel(tx: &Tx<'_>, panel: &Panel) -> Result<(), StoreError> {
+    tx.put(PANELS, panel.alert.alert_id.as_bytes(), panel)
+}
+
+/// Panels, newest first (ids are time-ordered): the console's list.
+pub fn recent_panels(store: &Store, limit: usize) -> Result<Vec<Panel>, StoreError> {
+    let mut panels: Vec<Panel> = store
+        .scan::<Panel>(PANELS, b"")?
+        .map(|r| r.map(|(_, p)| p))
+        .collect::<Result<_, _>>()?;
+    panels.sort_by_key(|p| std::cmp::Reverse(p.mobilised_at));
+    panels.truncate(limit);
+    Ok(panels)
+}
+
+pub fn invitation(store: &Store, id: Uuid) -> Result<Option<Invitation>, StoreError> {
+    store.get(INVITATIONS, id.as_bytes())
+}
+
+pub(crate) fn invitation_in(tx: &Tx<'_>, id: Uuid) -> Result<Option<Invitation>, StoreError> {
+    tx.get(INVITATIONS, id.as_bytes())
+}
+
+pub(crate) fn put_invitation(tx: &Tx<'_>, invitation: &Invitation) -> Result<(), StoreError> {
+    tx.put(INVITATIONS, invitation.invitation_id.as_bytes(), invitation)
+}
+
+/// A panel's invitations in the order they went out.
+pub fn invitations(store: &Store, panel: &Panel) -> Result<Vec<Invitation>, StoreError> {
+    Ok(store
+        .get_many::<Invitation, _>(INVITATIONS, panel.invitations.iter().map(|i| *i.as_bytes()))?
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
+pub(crate) fn invitations_in(tx: &Tx<'_>, panel: &Panel) -> Result<Vec<Invitation>, StoreError> {
+    let mut all = Vec::new();
+    for id in &panel.invitations {
+        if let Some(inv) = invitation_in(tx, *id)? {
+            all.push(inv);
+        }
+    }
+    Ok(all)
+}
+
+/// Every invitation a member ever had (for the privacy export): a scan of invitations.
+pub fn invitations_of(store: &Store, member: Uuid) -> Result<Vec<Invitation>, StoreError> {
+    store
+        .scan::<Invitation>(INVITATIONS, b"")?
+        .filter_map(|r| match r {
+            Ok((_, inv)) if inv.member_id == member => Some(Ok(inv)),
+            Ok(_) => None,
+            Err(e) => Some(Err(e)),
+        })
+        .collect()
+}
+
+/// Members by id, for pages that name the invited.
+pub fn members_by_id(
+    store: &Store,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<BTreeMap<Uuid, Member>, StoreError> {
+    let ids: Vec<Uuid> = ids.into_iter().collect();
+    Ok(store
+        .get_many::<Member, _>(MEMBERS, ids.iter().map(|id| *id.as_bytes()))?
+        .into_iter()
+        .flatten()
+        .map(|m| (m.member_id, m))
+        .collect())
+}
+
+/// What the mobilisation clock does when a timer comes due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TimerKind {
+    /// Half the budget without an answer: one reminder.
+    Remind,
+    /// The budget without an answer: an alternate in their place.
+    Replace,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timer {
+    pub due: DateTime<Utc>,
+    pub invitation_id: Uuid,
+    pub alert_id: Uuid,
+    pub kind: TimerKind,
+}
+
+fn timer_key(timer: &Timer) -> Vec<u8> {
+    let ms = timer.due.timestamp_millis().max(0) as u64;
+    let mut key = ms.to_be_bytes().to_vec();
+    key.extend_from_slice(timer.invitation_id.as_bytes());
+    key.push(timer.kind as u8);
+    key
+}
+
+pub(crate) fn set_timer(tx: &Tx<'_>, timer: &Timer) -> Result<(), StoreError> {
+    tx.put(TIMERS, timer_key(timer), timer)
+}
+
+pub(crate) fn remove_timer(tx: &Tx<'_>, timer: &Timer) -> Result<(), StoreError> {
+    tx.remove(TIMERS, timer_key(timer))
+}
+
+/// The `limit` timers due first.
+pub fn next_timers(store: &Store, limit: usize) -> Result<Vec<Timer>, StoreError> {
+    store
+        .scan::<Timer>(TIMERS, b"")?
+        .take(limit)
+        .map(|r| r.map(|(_, t)| t))
+        .collect()
+}
+
+pub(crate) fn mark_cancelled(tx: &Tx<'_>, alert_id: Uuid) -> Result<(), StoreError> {
+    tx.put(CANCELLED, alert_id.as_bytes(), &())
+}
+
+pub(crate) fn cancelled_in(tx: &Tx<'_>, alert_id: Uuid) -> Result<bool, StoreError> {
+    Ok(tx.get::<()>(CANCELLED, alert_id.as_bytes())?.is_some())
 }

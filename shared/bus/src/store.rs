@@ -336,6 +336,22 @@ impl Store {
         }
     }
 
+    /// Several committed records by key, from one snapshot, in the order of `keys`: for reading
+    /// what an index scan found without a snapshot per record. Call it from a blocking thread.
+    pub fn get_many<T: DeserializeOwned, K: AsRef<[u8]>>(
+        &self,
+        tree: &str,
+        keys: impl IntoIterator<Item = K>,
+    ) -> Result<Vec<Option<T>>, StoreError> {
+        let table = self.snapshot_table(tree)?;
+        keys.into_iter()
+            .map(|key| match table.get(key.as_ref()).map_err(engine)? {
+                None => Ok(None),
+                Some(bytes) => decode(tree, bytes.value()).map(Some),
+            })
+            .collect()
+    }
+
     /// Every committed record of `tree` whose key starts with `prefix`, in key order, decoded
     /// lazily from one snapshot. It may read many pages: call it from a blocking thread
     /// ([`Store::read`], a handler's `prepare`).

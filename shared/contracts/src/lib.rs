@@ -158,6 +158,9 @@ events! {
     PanelMobilized(PanelMobilized) = "panel.mobilized",
     MemberResponded(MemberResponded) = "member.responded",
     PanelFormed(PanelFormed) = "panel.formed",
+    MemberReminded(MemberReminded) = "member.reminded",
+    PanelShortfall(PanelShortfall) = "panel.shortfall",
+    CosignerJoined(CosignerJoined) = "panel.cosigner_joined",
     DraftVersionCreated(DraftVersionCreated) = "draft.version_created",
     DraftSubmitted(DraftSubmitted) = "draft.submitted",
     SignatureRecorded(SignatureRecorded) = "signature.recorded",
@@ -237,12 +240,16 @@ pub struct PanelMember {
     pub line: String,
 }
 
-/// Members were invited to write on an alert.
+/// Members were invited to write on an alert: the first ones, an alternate, or one a
+/// coordinator named.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PanelMobilized {
     pub alert_id: Uuid,
     pub panel_id: Uuid,
     pub invited: Vec<PanelMember>,
+    /// Why these members, in words (scores and their reasons, whom an alternate replaces).
+    #[serde(default)]
+    pub explanation: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -251,6 +258,38 @@ pub struct MemberResponded {
     pub panel_id: Uuid,
     pub member_id: Uuid,
     pub accepted: bool,
+    #[serde(default)]
+    pub name: String,
+    /// What they wrote with their answer.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// An invited member had not answered by half the mobilisation budget: they were reminded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberReminded {
+    pub alert_id: Uuid,
+    pub panel_id: Uuid,
+    pub member_id: Uuid,
+    pub name: String,
+}
+
+/// The panel cannot form from the roster as it is (too few members, too few lines, the pool of
+/// alternates ran dry): coordinators must step in. Said once per panel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PanelShortfall {
+    pub alert_id: Uuid,
+    pub panel_id: Uuid,
+    /// What is missing, in words.
+    pub reason: String,
+}
+
+/// A member accepted after the panel formed: they co-sign the op-ed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CosignerJoined {
+    pub alert_id: Uuid,
+    pub panel_id: Uuid,
+    pub member: PanelMember,
 }
 
 /// Enough members accepted, across at least two lines: they are the authors.
@@ -478,7 +517,7 @@ mod tests {
         for kind in EventType::ALL {
             assert_eq!(EventType::parse(kind.as_str()), Some(*kind));
         }
-        assert_eq!(EventType::ALL.len(), 16);
+        assert_eq!(EventType::ALL.len(), 19);
     }
 
     #[test]
@@ -585,12 +624,31 @@ mod tests {
                 alert_id,
                 panel_id: id,
                 invited: vec![member()],
+                explanation: "Amina Haddad (muslim; 9 = topic religion +3, …)".into(),
             }),
             Event::MemberResponded(MemberResponded {
                 alert_id,
                 panel_id: id,
                 member_id: Uuid::now_v7(),
                 accepted: true,
+                name: "Amina Haddad".into(),
+                note: Some("Glad to write by noon".into()),
+            }),
+            Event::MemberReminded(MemberReminded {
+                alert_id,
+                panel_id: id,
+                member_id: Uuid::now_v7(),
+                name: "David Levin".into(),
+            }),
+            Event::PanelShortfall(PanelShortfall {
+                alert_id,
+                panel_id: id,
+                reason: "no available member of a second line".into(),
+            }),
+            Event::CosignerJoined(CosignerJoined {
+                alert_id,
+                panel_id: id,
+                member: member(),
             }),
             Event::PanelFormed(PanelFormed {
                 alert_id,

@@ -20,11 +20,21 @@ pub const ROUTES: [(&str, &[&str]); 5] = [
     ("intake", &["#"]),
     (
         "roster",
-        &[EventType::AlertRaised.as_str(), TOKEN_ISSUED, TOKEN_REVOKED],
+        &[
+            EventType::AlertRaised.as_str(),
+            EventType::AlertCancelled.as_str(),
+            TOKEN_ISSUED,
+            TOKEN_REVOKED,
+        ],
     ),
     (
         "drafting",
-        &[EventType::PanelFormed.as_str(), TOKEN_ISSUED, TOKEN_REVOKED],
+        &[
+            EventType::PanelFormed.as_str(),
+            EventType::CosignerJoined.as_str(),
+            TOKEN_ISSUED,
+            TOKEN_REVOKED,
+        ],
     ),
     (
         "translation",

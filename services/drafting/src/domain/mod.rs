@@ -2,7 +2,7 @@
 //! op-ed is approved, what a link names.
 
 use chrono::{DateTime, Utc};
-use rrm_contracts::{PanelFormed, Signatory};
+use rrm_contracts::{PanelFormed, PanelMember, Signatory};
 use rrm_platform::FieldProblem;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -23,6 +23,46 @@ pub struct Draft {
     #[serde(default)]
     pub round: u32,
     pub approved: Option<Uuid>,
+    /// Members who accepted after the panel formed (`panel.cosigner_joined`): they are sent
+    /// every version out for signature and may sign it, but the op-ed does not wait for them.
+    #[serde(default)]
+    pub cosigners: Vec<PanelMember>,
+}
+
+impl Draft {
+    /// Who may sign: the authors, then the co-signers.
+    pub fn signers(&self) -> impl Iterator<Item = &PanelMember> {
+        self.panel.authors.iter().chain(&self.cosigners)
+    }
+
+    /// Adds a co-signer once; whether they were new (an author is never a co-signer too).
+    pub fn add_cosigner(&mut self, member: &PanelMember) -> bool {
+        if self.signers().any(|s| s.member_id == member.member_id) {
+            return false;
+        }
+        self.cosigners.push(member.clone());
+        true
+    }
+
+    /// The signatories of an approved version: every author in the panel's order, then the
+    /// co-signers who signed it, in the order they signed.
+    pub fn signatories(&self, signatures: &Signatures) -> Vec<Signatory> {
+        let find = |id: Uuid| signatures.0.iter().find(|s| s.member_id == id).cloned();
+        let mut all: Vec<Signatory> = self
+            .panel
+            .authors
+            .iter()
+            .filter_map(|a| find(a.member_id))
+            .collect();
+        all.extend(
+            signatures
+                .0
+                .iter()
+                .filter(|s| self.cosigners.iter().any(|c| c.member_id == s.member_id))
+                .cloned(),
+        );
+        all
+    }
 }
 
 /// One saved text of a draft, immutable, identified by its hash.
@@ -127,6 +167,57 @@ pub fn all_signed(authors: &[Uuid], signed: &BTreeSet<Uuid>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn member(name: &str) -> PanelMember {
+        PanelMember {
+            member_id: Uuid::now_v7(),
+            name: name.into(),
+            email: rrm_contracts::EmailAddress::parse(&format!("{name}@x.org")).unwrap(),
+            line: "muslim".into(),
+        }
+    }
+
+    #[test]
+    fn cosigners_sign_after_the_authors_and_the_op_ed_does_not_wait_for_them() {
+        let (a, b, c) = (member("a"), member("b"), member("c"));
+        let mut draft = Draft {
+            draft_id: Uuid::now_v7(),
+            panel: PanelFormed {
+                alert_id: Uuid::now_v7(),
+                panel_id: Uuid::now_v7(),
+                title: "t".into(),
+                summary: "s".into(),
+                languages: vec![],
+                deadline: Utc::now(),
+                authors: vec![a.clone(), b.clone()],
+            },
+            current: None,
+            submitted: None,
+            round: 1,
+            approved: None,
+            cosigners: vec![],
+        };
+        assert!(draft.add_cosigner(&c));
+        assert!(!draft.add_cosigner(&c), "once");
+        assert!(!draft.add_cosigner(&a), "an author is not a co-signer");
+        let sign = |m: &PanelMember| Signatory {
+            member_id: m.member_id,
+            name: m.name.clone(),
+            line: m.line.clone(),
+            signed_at: Utc::now(),
+        };
+        let signatures = Signatures(vec![sign(&c), sign(&b), sign(&a)]);
+        let authors: Vec<Uuid> = draft.panel.authors.iter().map(|m| m.member_id).collect();
+        assert!(all_signed(&authors, &signatures.members()));
+        let names: Vec<String> = draft
+            .signatories(&signatures)
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        let without_c = Signatures(vec![sign(&b), sign(&a)]);
+        assert_eq!(draft.signatories(&without_c).len(), 2);
+    }
 
     #[test]
     fn the_same_text_typed_anywhere_has_the_same_hash() {

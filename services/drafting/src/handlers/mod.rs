@@ -1,6 +1,7 @@
 //! What drafting does with the events it consumes, one module per event. (Credential events are
 //! applied by the platform before these handlers run.)
 
+pub mod cosigner_joined;
 pub mod panel_formed;
 
 use crate::Drafting;
@@ -17,6 +18,7 @@ impl Handler for Drafting {
     ) -> TxResult<(), HandleError> {
         match event {
             Event::PanelFormed(panel) => self.open_draft(tx, envelope, panel),
+            Event::CosignerJoined(joined) => self.add_cosigner(tx, joined),
             _ => Ok(()),
         }
     }

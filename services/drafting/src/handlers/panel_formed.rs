@@ -26,6 +26,7 @@ impl Drafting {
             submitted: None,
             round: 0,
             approved: None,
+            cosigners: store::take_early_cosigners(tx, panel.alert_id)?,
         };
         for author in &panel.authors {
             let token = self.links.sign(

@@ -188,7 +188,7 @@ pub(crate) async fn save_version(
             let Some(version) = store::version_in(tx, draft.draft_id, &hash)? else {
                 return Err(abort(HandleError::Permanent("version vanished".into())));
             };
-            for a in &draft.panel.authors {
+            for a in draft.signers() {
                 writer.sign_request(tx, &draft, &version, a)?;
             }
             tx.emit(&Envelope::new(

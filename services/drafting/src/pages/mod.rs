@@ -61,12 +61,19 @@ pub(crate) fn resolve(
     let draft = store::draft(&app.store, draft_id)
         .map_err(|e| app.pages.unavailable(e))?
         .ok_or_else(not_found)?;
-    let author = draft
-        .panel
-        .authors
-        .iter()
-        .find(|a| a.member_id.to_string() == claims.subject)
-        .cloned()
-        .ok_or_else(not_found)?;
+    // Authors edit; authors and co-signers sign.
+    let author = if purpose == crate::SIGN {
+        draft
+            .signers()
+            .find(|a| a.member_id.to_string() == claims.subject)
+    } else {
+        draft
+            .panel
+            .authors
+            .iter()
+            .find(|a| a.member_id.to_string() == claims.subject)
+    }
+    .cloned()
+    .ok_or_else(not_found)?;
     Ok((draft, author, claims, round))
 }

@@ -65,11 +65,11 @@ pub(crate) fn signature_status(
     hash: &str,
 ) -> Result<Vec<serde_json::Value>, rrm_bus::StoreError> {
     let signed = store::signatures(db, draft.draft_id, round, hash)?.members();
+    let authors = draft.panel.authors.len();
     Ok(draft
-        .panel
-        .authors
-        .iter()
-        .map(|a| json!({ "name": a.name, "line": a.line, "signed": signed.contains(&a.member_id) }))
+        .signers()
+        .enumerate()
+        .map(|(i, a)| json!({ "member_id": a.member_id, "name": a.name, "line": a.line, "signed": signed.contains(&a.member_id), "cosigner": i >= authors }))
         .collect())
 }
 
@@ -95,8 +95,7 @@ pub(crate) async fn show_signing(
     };
     let signed = signatures
         .iter()
-        .zip(&draft.panel.authors)
-        .any(|(s, a)| a.member_id == author.member_id && s["signed"] == true);
+        .any(|s| s["member_id"] == json!(author.member_id) && s["signed"] == true);
     let data = json!({
         "version": v,
         "author": author,
@@ -184,11 +183,8 @@ pub(crate) async fn sign_version(
         let oped_id = Uuid::now_v7();
         draft.approved = Some(oped_id);
         store::put_draft(tx, &draft)?;
-        // Signatories in the panel's order.
-        let signatories: Vec<Signatory> = authors
-            .iter()
-            .filter_map(|id| signatures.0.iter().find(|s| s.member_id == *id).cloned())
-            .collect();
+        // Authors in the panel's order, then the co-signers who signed.
+        let signatories: Vec<Signatory> = draft.signatories(&signatures);
         tx.emit(&Envelope::new(
             &Event::OpedApproved(OpedApproved {
                 alert_id: draft.panel.alert_id,

@@ -83,6 +83,9 @@ pub struct Pipeline {
     /// The signing round under way: the version's hash, and how many must sign it.
     pub signing: Option<(String, u32)>,
     pub signed: BTreeSet<Uuid>,
+    /// Members who joined after the panel formed: their signatures are welcome, not needed.
+    #[serde(default)]
+    pub cosigners: BTreeSet<Uuid>,
     /// Translated languages and how each was made.
     pub translated: BTreeMap<LanguageCode, TranslationMethod>,
     /// Distributed languages and to how many editors.
@@ -150,6 +153,7 @@ impl Pipeline {
             versions: 0,
             signing: None,
             signed: BTreeSet::new(),
+            cosigners: BTreeSet::new(),
             translated: BTreeMap::new(),
             distributed: BTreeMap::new(),
         };
@@ -311,7 +315,13 @@ impl Pipeline {
                     self.finish(Stage::Distribution, at);
                 }
             }
+            Event::CosignerJoined(e) => {
+                self.names.insert(e.member.member_id, e.member.name.clone());
+                self.cosigners.insert(e.member.member_id);
+            }
             Event::AlertRaised(_)
+            | Event::MemberReminded(_)
+            | Event::PanelShortfall(_)
             | Event::OpedCorrected(_)
             | Event::OpedWithdrawn(_)
             | Event::StageOverdue(_)
@@ -443,7 +453,15 @@ impl Pipeline {
                 n => format!("{n} versions"),
             },
             Stage::Signatures => match &self.signing {
-                Some((_, needed)) => format!("{} of {needed} signatures", self.signed.len()),
+                Some((_, needed)) => {
+                    let cosigned = self.signed.intersection(&self.cosigners).count();
+                    let signed = self.signed.len() - cosigned;
+                    match cosigned {
+                        0 => format!("{signed} of {needed} signatures"),
+                        1 => format!("{signed} of {needed} signatures, and 1 co-signer"),
+                        n => format!("{signed} of {needed} signatures, and {n} co-signers"),
+                    }
+                }
                 None => "not submitted for signature yet".into(),
             },
             Stage::Translation => of_languages(self.translated.len()),
@@ -575,6 +593,7 @@ mod tests {
                 alert_id: p.alert_id,
                 panel_id: Uuid::now_v7(),
                 invited: vec![amina.clone(), david.clone(), lea.clone()],
+                explanation: String::new(),
             }),
             at(1),
             &budgets,
@@ -586,6 +605,8 @@ mod tests {
                     panel_id: Uuid::now_v7(),
                     member_id: m.member_id,
                     accepted,
+                    name: m.name.clone(),
+                    note: None,
                 }),
                 at(5),
                 &budgets,
@@ -641,6 +662,22 @@ mod tests {
         };
         p.apply(&sign(&amina, "bb"), at(45), &budgets);
         assert_eq!(p.view(at(45))[2].progress, "1 of 2 signatures");
+        // A co-signer's signature is counted apart: it is welcome, not needed.
+        let lea = member("Léa");
+        p.apply(
+            &Event::CosignerJoined(CosignerJoined {
+                alert_id: p.alert_id,
+                panel_id: Uuid::now_v7(),
+                member: lea.clone(),
+            }),
+            at(45),
+            &budgets,
+        );
+        p.apply(&sign(&lea, "bb"), at(45), &budgets);
+        assert_eq!(
+            p.view(at(45))[2].progress,
+            "1 of 2 signatures, and 1 co-signer"
+        );
         // A new version voids the signatures given.
         p.apply(&version("cc", &david), at(50), &budgets);
         assert_eq!(p.view(at(50))[2].progress, "0 of 2 signatures");

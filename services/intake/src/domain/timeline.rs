@@ -29,12 +29,32 @@ pub fn describe(event: &Event) -> String {
     match event {
         Event::AlertRaised(e) => format!("alert raised by {}: {}", e.raised_by, e.title),
         Event::AlertCancelled(e) => format!("alert cancelled: {}", e.reason),
-        Event::PanelMobilized(e) => format!("{} members invited", e.invited.len()),
-        Event::MemberResponded(e) => format!(
-            "member {} {}",
-            e.member_id,
-            if e.accepted { "accepted" } else { "declined" }
-        ),
+        Event::PanelMobilized(e) => {
+            let count = match e.invited.len() {
+                1 => "1 member invited".to_owned(),
+                n => format!("{n} members invited"),
+            };
+            if e.explanation.is_empty() {
+                count
+            } else {
+                format!("{count}: {}", e.explanation)
+            }
+        }
+        Event::MemberResponded(e) => {
+            let who = if e.name.is_empty() {
+                format!("member {}", e.member_id)
+            } else {
+                e.name.clone()
+            };
+            let verb = if e.accepted { "accepted" } else { "declined" };
+            match &e.note {
+                Some(note) => format!("{who} {verb}: “{note}”"),
+                None => format!("{who} {verb}"),
+            }
+        }
+        Event::MemberReminded(e) => format!("{} reminded (no answer yet)", e.name),
+        Event::PanelShortfall(e) => format!("the panel cannot form: {}", e.reason),
+        Event::CosignerJoined(e) => format!("{} joined as co-signer", e.member.name),
         Event::PanelFormed(e) => format!(
             "panel formed: {}",
             e.authors

@@ -1,0 +1,85 @@
+//! The API's OpenAPI 3.1 document, generated from the code: each handler's `#[utoipa::path]`,
+//! the `ToSchema` of the types it reads and answers, and what [`Info`] adds (title, the
+//! coordinator token's security scheme). Built once, on first use, from [`super::router`]: the
+//! same value that routes the requests.
+
+use axum::http::header;
+use axum::response::IntoResponse;
+use std::sync::OnceLock;
+use utoipa::Modify;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+/// What the document says beyond its operations.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "rrm roster",
+        version = "1",
+        description = "Manage the network's members (search, create, edit, deactivate, erase, \
+                       CSV import and export, one member's data) and read each alert's panel: who \
+                       was invited, why, and their answers; invite a member by hand. Every \
+                       endpoint but this document needs a coordinator token (issued by intake): \
+                       `Authorization: Bearer <token>`; an operation's security requirement names \
+                       the scope the token needs (`admin` implies every scope). Errors are \
+                       application/problem+json (RFC 9457).",
+    ),
+    modifiers(&Coordinator),
+    tags(
+        (name = "members", description = "The network's members (scope roster:write)"),
+        (name = "panels", description = "Who is invited for an alert, and why"),
+        (name = "meta", description = "About the API itself"),
+    )
+)]
+pub struct Info;
+
+/// The `coordinator` security scheme: a coordinator token as a bearer token.
+struct Coordinator;
+
+impl Modify for Coordinator {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "coordinator",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A coordinator token, issued by `POST /api/v1/tokens` (or roster's \
+                         bootstrap token)",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document.
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    static DOCUMENT: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    DOCUMENT.get_or_init(|| super::router().into_openapi())
+}
+
+/// The document as served: JSON, written once.
+fn json() -> &'static str {
+    static JSON: OnceLock<String> = OnceLock::new();
+    JSON.get_or_init(|| {
+        document()
+            .to_pretty_json()
+            .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }).to_string())
+    })
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    tag = "meta",
+    operation_id = "openapi_document",
+    summary = "This document",
+    description = "Needs no token.",
+    responses(
+        (status = 200, description = "OpenAPI 3.1", content_type = "application/json"),
+    )
+)]
+pub async fn serve() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], json())
+}
