@@ -100,8 +100,8 @@ impl Roster {
             .flat_map(|c| c.lines.iter().map(String::as_str))
             .collect();
         let explanation = format!(
-            "{how}; the best {} by score, first one from each line until {} lines are covered \
-             (lines invited: {})",
+            "{how}; the best {} by score, first members who share no line with those invited \
+             until {} are apart (lines invited: {})",
             chosen.len(),
             balance.min_lines,
             lines.into_iter().collect::<Vec<_>>().join(", ")

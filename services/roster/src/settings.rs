@@ -24,7 +24,7 @@ pub struct RosterSettings {
     pub invite: usize,
     /// Authors who must accept before the panel forms…
     pub authors_needed: usize,
-    /// …able to stand for at least this many different lines.
+    /// …at least this many of whom share no line with one another.
     pub min_lines: usize,
     /// The language authors write in (members who write it score higher).
     pub drafting_language: String,

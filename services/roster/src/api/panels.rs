@@ -60,7 +60,7 @@ pub struct PanelView {
     pub title: String,
     pub formed: bool,
     pub cancelled: bool,
-    /// Authors needed and lines they must stand for.
+    /// Authors needed, and how many of them must share no line with one another.
     pub needed: usize,
     pub min_lines: usize,
     /// How the candidates were found and the first ones chosen.

@@ -19,10 +19,10 @@
 //! # The balance rule
 //!
 //! A panel forms when at least `authors_needed` members accepted **and** at least `min_lines`
-//! of them can each stand for a different line ([`lines_covered`]: a maximum matching of
-//! members to their lines, so one member with two lines never counts as two, and two members
-//! sharing their only line count once). Invitations first reach one member per line until the
-//! invited can cover `min_lines` lines, then the best of the rest; an alternate replaces a
+//! of them share no line with one another ([`lines_apart`]): one member with two lines is one
+//! voice, and two members who share a line (two Muslims, whatever their national lines) count
+//! once. Invitations first reach members who share no line with those already invited, best
+//! first, until `min_lines` are apart; then the best of the rest. An alternate replaces a
 //! decline or a silence, and is chosen to restore the balance when the members still in play
 //! could no longer form it.
 
@@ -31,7 +31,6 @@ use chrono::{DateTime, Duration, Timelike, Utc};
 use rrm_contracts::LanguageCode;
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
-use std::collections::BTreeMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -169,41 +168,29 @@ pub fn rank(scored: &mut [Scored]) {
     });
 }
 
-/// How many different lines `members` can stand for, each member for one of their lines: the
-/// size of a maximum matching of members to lines (augmenting paths; panels are small).
-pub fn lines_covered<'a>(members: impl IntoIterator<Item = &'a [String]>) -> usize {
+/// The most members among `members` of whom no two share a line: how many different lines
+/// the group speaks from, counting each member once and never two who share a line (so one
+/// member with two lines is one voice, and two Muslims — whatever else their lines — are one
+/// line, not two). An exhaustive search: panels and the members in play are a handful.
+pub fn lines_apart<'a>(members: impl IntoIterator<Item = &'a [String]>) -> usize {
     let members: Vec<&[String]> = members.into_iter().collect();
-    let mut owner: BTreeMap<&str, usize> = BTreeMap::new();
-    fn augment<'a>(
-        m: usize,
-        members: &[&'a [String]],
-        owner: &mut BTreeMap<&'a str, usize>,
-        seen: &mut Vec<&'a str>,
-    ) -> bool {
-        for line in members[m] {
-            let line = line.as_str();
-            if seen.contains(&line) {
-                continue;
-            }
-            seen.push(line);
-            let free = match owner.get(line) {
-                None => true,
-                Some(&other) => augment(other, members, owner, seen),
-            };
-            if free {
-                owner.insert(line, m);
-                return true;
-            }
+    fn best<'a>(rest: &[&'a [String]], taken: &mut Vec<&'a str>) -> usize {
+        let Some((first, rest)) = rest.split_first() else {
+            return 0;
+        };
+        // Without the first member…
+        let without = best(rest, taken);
+        // …or with them, if they share no line with those taken.
+        if first.iter().any(|l| taken.contains(&l.as_str())) {
+            return without;
         }
-        false
+        let before = taken.len();
+        taken.extend(first.iter().map(String::as_str));
+        let with = 1 + best(rest, taken);
+        taken.truncate(before);
+        with.max(without)
     }
-    let mut covered = 0;
-    for m in 0..members.len() {
-        if augment(m, &members, &mut owner, &mut Vec::new()) {
-            covered += 1;
-        }
-    }
-    covered
+    best(&members, &mut Vec::new())
 }
 
 /// The panel's requirement.
@@ -217,15 +204,16 @@ impl Balance {
     /// Whether the accepted members (their lines) make a panel.
     pub fn formed(&self, accepted: &[&[String]]) -> bool {
         accepted.len() >= self.authors_needed
-            && lines_covered(accepted.iter().copied()) >= self.min_lines
+            && lines_apart(accepted.iter().copied()) >= self.min_lines
     }
 }
 
-/// The first invitations: one member per line, best first, until the invited can cover
-/// `min_lines` lines; then the best of the rest, `invite` in all. `ranked` is best first.
+/// The first invitations: best first, a member who shares no line with those invited so far,
+/// until `min_lines` of them are apart; then the best of the rest, `invite` in all. `ranked` is
+/// best first.
 pub fn first_invitations(ranked: &[Scored], invite: usize, balance: Balance) -> Vec<&Scored> {
     let mut chosen: Vec<&Scored> = Vec::new();
-    let covered = |chosen: &[&Scored]| lines_covered(chosen.iter().map(|s| s.lines.as_slice()));
+    let covered = |chosen: &[&Scored]| lines_apart(chosen.iter().map(|s| s.lines.as_slice()));
     for candidate in ranked {
         if chosen.len() >= invite || covered(&chosen) >= balance.min_lines {
             break;
@@ -257,13 +245,14 @@ pub fn next_alternate<'a>(
     in_play: &[&[String]],
     balance: Balance,
 ) -> Option<&'a Scored> {
-    let now = lines_covered(in_play.iter().copied());
+    let now = lines_apart(in_play.iter().copied());
     if now < balance.min_lines {
-        // Adding members never frees a line: if no single candidate adds one, none ever will.
+        // Adding members never frees a line: if no single candidate adds one, none ever will
+        // (a candidate who shares no line with a largest group apart would add one).
         return ranked.iter().find(|c| {
             let mut with: Vec<&[String]> = in_play.to_vec();
             with.push(&c.lines);
-            lines_covered(with) > now
+            lines_apart(with) > now
         });
     }
     ranked.first()
@@ -411,28 +400,34 @@ mod tests {
     }
 
     #[test]
-    fn the_balance_rule_counts_each_member_for_one_line() {
+    fn the_balance_rule_counts_members_who_share_no_line() {
         let muslim_arab = lines(&["muslim", "arab-world"]);
+        let muslim_turkey = lines(&["muslim", "turkey"]);
         let muslim = lines(&["muslim"]);
         let jewish = lines(&["jewish"]);
-        // One member with two lines is one author.
+        let jewish_europe = lines(&["jewish", "europe"]);
+        // One member with two lines is one voice.
         assert!(!TWO_OF_TWO.formed(&[&muslim_arab]));
-        // Two members whose only line is the same are not balanced.
+        // Two members who share a line are not balanced, whatever else their lines.
         assert!(!TWO_OF_TWO.formed(&[&muslim, &muslim]));
-        // Two members who can each stand for another line are.
-        assert!(TWO_OF_TWO.formed(&[&muslim_arab, &muslim]));
+        assert!(!TWO_OF_TWO.formed(&[&muslim_arab, &muslim]));
+        assert!(!TWO_OF_TWO.formed(&[&muslim_arab, &muslim_turkey]));
+        // Two who share none are.
         assert!(TWO_OF_TWO.formed(&[&muslim, &jewish]));
-        // Three lines needed: the matching must reassign to find them.
+        assert!(TWO_OF_TWO.formed(&[&muslim_arab, &jewish_europe]));
+        // Three lines needed: the largest group apart is found whatever the order.
         let three = Balance {
             authors_needed: 3,
             min_lines: 3,
         };
         let a = lines(&["muslim", "jewish"]);
         let b = lines(&["muslim"]);
-        let c = lines(&["jewish", "christian"]);
-        assert!(three.formed(&[&a, &b, &c]));
-        assert!(!three.formed(&[&a, &b, &b]));
-        // More authors than lines needed: enough people, enough lines.
+        let c = lines(&["jewish"]);
+        let d = lines(&["christian", "africa"]);
+        assert_eq!(lines_apart([a.as_slice(), &b, &c, &d]), 3, "b, c and d");
+        assert!(three.formed(&[&a, &b, &c, &d]));
+        assert!(!three.formed(&[&a, &b, &c]), "a shares a line with b and with c");
+        // More authors than lines needed: enough people, enough apart.
         let four_of_two = Balance {
             authors_needed: 4,
             min_lines: 2,

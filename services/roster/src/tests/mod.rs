@@ -35,7 +35,8 @@ pub fn base_time() -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-/// The test network: three lines well represented, two barely.
+/// The test network. At noon UTC, for an alert on religion and media in Europe, the ranking is
+/// Amina 12, David 10, Omar 9, Yusuf 9, Léa 8, Ravi 7, Grace 4 (see each test's reasoning).
 pub const MEMBERS: &str = "name,title,affiliation,email,lines,languages_written,topics,regions,time_zone
 Amina Haddad,Professor,University of Beirut,amina@m.test,muslim;arab-world,en;ar,religion;media,europe,Europe/Paris
 Yusuf Demir,Columnist,Istanbul Forum,yusuf@m.test,muslim;turkey,en;tr,religion,europe,Europe/Paris
