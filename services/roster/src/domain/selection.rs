@@ -426,7 +426,10 @@ mod tests {
         let d = lines(&["christian", "africa"]);
         assert_eq!(lines_apart([a.as_slice(), &b, &c, &d]), 3, "b, c and d");
         assert!(three.formed(&[&a, &b, &c, &d]));
-        assert!(!three.formed(&[&a, &b, &c]), "a shares a line with b and with c");
+        assert!(
+            !three.formed(&[&a, &b, &c]),
+            "a shares a line with b and with c"
+        );
         // More authors than lines needed: enough people, enough apart.
         let four_of_two = Balance {
             authors_needed: 4,
