@@ -29,7 +29,7 @@ export RRM_LINKS__SECRET="footprint-benchmark-secret-0123456789abcdef"
 export RRM_INTAKE__BOOTSTRAP_TOKEN="footprint-benchmark-token-0123456789"
 export RRM_AMQP__URL="amqp://guest:guest@127.0.0.1:5672/$vhost"
 export RRM_STORAGE__DATA_DIR="$work/data"
-export RRM_ROSTER__MEMBERS_CSV=config/demo/members.csv RRM_DISTRIBUTION__EDITORS_CSV=config/demo/editors.csv
+export RRM_DISTRIBUTION__EDITORS_CSV=config/demo/editors.csv
 port=19081
 for s in intake roster drafting translation distribution; do
   upper="${s^^}"

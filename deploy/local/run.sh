@@ -225,6 +225,14 @@ wait_until pseudo-translate "$(last_pid)" http_ok "http://127.0.0.1:$TRANSLATE_P
 
 # --- 4. the five services --------------------------------------------------------------------
 
+# The demo network: imported once, into the roster's store before its first start (the roster is
+# a database coordinators manage from then on, not a file read at every start).
+if [ ! -e "$VAR/data/roster" ]; then
+    log "first start: importing the demo members (config/demo/members.csv) into the roster"
+    "$BIN/rrm-roster" import-members config/demo/members.csv ||
+        die "rrm-roster import-members config/demo/members.csv failed (see above)"
+fi
+
 declare -A SERVICE_PID
 for service in "${SERVICES[@]}"; do
     start "$service" "$BIN/rrm-$service"
@@ -247,6 +255,7 @@ cat <<EOF
   rrm is running (RRM_ENV=$RRM_ENV, data in var/data, secrets in var/local.env).
 
   Console (sign in with the coordinator token below):  http://127.0.0.1:${PORT[intake]}/console
+  The network's members and each alert's panel:       http://127.0.0.1:${PORT[roster]}/console/members
   Mailbox (every e-mail sent, with clickable links):  http://127.0.0.1:$MAILBOX_PORT/
 
   Services (each also serves /healthz and /metrics; /readyz is 200 while connected):

@@ -112,6 +112,8 @@ async fn render(
         "languages": alert.languages.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(", "),
         "regions": alert.regions.join(", "),
         "topics": alert.topics.join(", "),
+        // Who roster invited, why, and their answers: the panel's page in roster's console.
+        "panel_url": format!("{}/console/panels/{}", s.app.service.public_url("roster"), alert.alert_id),
     });
     let frame = if unfinished {
         who.frame().refresh(REFRESH_SECONDS)

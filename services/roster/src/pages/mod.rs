@@ -77,15 +77,19 @@ pub fn templates() -> anyhow::Result<Pages> {
     Ok(pages)
 }
 
-/// The invitation page and the console's pages, with the console shell (sign-in, sign-out,
-/// status).
+/// The invitation page and the console's pages, with the console's sign-in and sign-out and the
+/// service's status page at `/console/status` (`/console` is the members list).
 pub fn routes(roster: Roster) -> Router {
-    let shell = roster.console.shell();
+    let shell = roster
+        .console
+        .router()
+        .merge(roster.console.status_router_at("/console/status"));
     Router::new()
         .route(
             "/invitations/{token}",
             get(invitation::show).post(invitation::answer),
         )
+        .route("/console", get(members::list))
         .route("/console/members", get(members::list))
         .route(
             "/console/members/new",

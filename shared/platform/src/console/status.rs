@@ -59,8 +59,13 @@ struct Status {
 impl Console {
     /// `GET /console`: the service's status page, behind sign-in.
     pub fn status_router(&self) -> Router {
+        self.status_router_at("/console")
+    }
+
+    /// The status page at `path`, for a service whose `/console` is a page of its own.
+    pub fn status_router_at(&self, path: &str) -> Router {
         Router::new()
-            .route("/console", get(status))
+            .route(path, get(status))
             .with_state(self.clone())
     }
 
