@@ -215,6 +215,12 @@ pub struct Panel {
     pub min_lines: u32,
     #[serde(default)]
     pub explanation: String,
+    /// The alert was cancelled: open invitations were withdrawn.
+    #[serde(default)]
+    pub cancelled: bool,
+    /// What coordinators were told when the panel could not form.
+    #[serde(default)]
+    pub shortfall: Option<String>,
     #[serde(default)]
     pub invitations: Vec<Invitation>,
 }
@@ -237,12 +243,12 @@ pub struct Invitation {
     /// What the member wrote when answering.
     #[serde(default)]
     pub note: Option<String>,
-    /// Invited in reserve, should an invited member decline.
+    /// Invited in place of a member who declined or did not answer in time.
     #[serde(default)]
     pub alternate: bool,
-    /// Invited by a coordinator rather than chosen by roster.
+    /// The coordinator who invited them by hand, when roster did not choose them.
     #[serde(default)]
-    pub by_hand: bool,
+    pub invited_by: Option<String>,
     /// author or cosigner, once the panel is drafting.
     #[serde(default)]
     pub role: Option<String>,

@@ -80,37 +80,34 @@ pub async fn run(command: PanelCommand, context: &Context) -> Result<(), Failure
     }
 }
 
-/// `formed: 3 accepted, from 2 lines (needs 3 from at least 2)`.
+/// `forming: 1 accepted (needs 2, at least 2 of them sharing no line)`, or why it will not form.
 fn progress(panel: &Panel) -> String {
-    let accepted: Vec<&Invitation> = panel
+    let accepted = panel
         .invitations
         .iter()
         .filter(|i| i.state == "accepted")
-        .collect();
-    let mut lines: Vec<&str> = accepted
-        .iter()
-        .flat_map(|i| i.lines.iter().map(String::as_str))
-        .collect();
-    lines.sort_unstable();
-    lines.dedup();
-    let plural = |n: usize, word: &str| {
-        if n == 1 {
-            format!("{n} {word}")
-        } else {
-            format!("{n} {word}s")
-        }
+        .count();
+    let state = if panel.cancelled {
+        "cancelled"
+    } else if panel.formed {
+        "formed"
+    } else {
+        "forming"
     };
-    format!(
-        "{}: {} accepted, from {} (needs {} from at least {})",
-        if panel.formed { "formed" } else { "forming" },
-        accepted.len(),
-        plural(lines.len(), "line"),
-        panel.needed,
-        plural(panel.min_lines as usize, "line")
-    )
+    let mut out = format!(
+        "{state}: {accepted} accepted (needs {}, at least {} of them sharing no line)",
+        panel.needed, panel.min_lines
+    );
+    if let Some(shortfall) = panel.shortfall.as_deref().filter(|s| !s.trim().is_empty()) {
+        out.push_str(&format!(
+            "\n  cannot form on its own: {}",
+            one_line(shortfall)
+        ));
+    }
+    out
 }
 
-/// `accepted, author`, `pending, alternate`, `pending, by hand`.
+/// `accepted, author`, `pending, alternate`, `pending, by hand (Night desk)`.
 fn state(invitation: &Invitation) -> String {
     let mut parts = vec![one_line(&invitation.state)];
     if let Some(role) = invitation.role.as_deref().filter(|r| !r.is_empty()) {
@@ -119,8 +116,8 @@ fn state(invitation: &Invitation) -> String {
     if invitation.alternate {
         parts.push("alternate".into());
     }
-    if invitation.by_hand {
-        parts.push("by hand".into());
+    if let Some(by) = invitation.invited_by.as_deref().filter(|b| !b.is_empty()) {
+        parts.push(format!("by hand ({})", one_line(by)));
     }
     parts.join(", ")
 }

@@ -12,7 +12,7 @@ fn showing_a_panel_prints_the_explanation_then_one_line_per_invitation() {
         run.stdout,
         format!(
             "panel for alert {PANEL_ALERT}: Quran burning in Stockholm
-  forming: 1 accepted, from 1 line (needs 3 from at least 2 lines)
+  forming: 1 accepted (needs 3, at least 2 of them sharing no line)
 
   Invited the 3 best-scoring active members from 2 lines,
   and 1 alternate.
@@ -52,7 +52,8 @@ fn inviting_a_member_by_hand_sends_the_member_and_prints_the_invitation() {
         run.stdout
     );
     assert!(
-        run.stdout.contains("  state      pending, by hand\n"),
+        run.stdout
+            .contains("  state      pending, by hand (Night desk)\n"),
         "{}",
         run.stdout
     );

@@ -28,7 +28,7 @@ pub const PANEL_ALERT: &str = "0196b3a4-5c1d-7e2f-8a9b-0c1d2e3f4a5b";
 pub const AMINA_EMAIL: &str = "amina@example.org";
 
 /// The columns of roster's CSV, in import and export alike.
-pub const CSV_HEADER: &str = "name,email,title,affiliation,lines,languages_written,languages_read,topics,regions,time_zone,on_leave_until,active";
+pub const CSV_HEADER: &str = "name,title,affiliation,email,lines,languages_written,languages_read,topics,regions,time_zone,on_leave_until,active";
 
 #[derive(Clone)]
 struct AppState {
@@ -484,7 +484,7 @@ pub fn invitation(member_id: &str, name: &str, state: &str) -> Value {
         "reasons": ["writes ar", "covers religion", "answered fast before"],
         "invited_at": "2026-11-23T13:16:02Z", "reminded_at": null,
         "answered_at": if state == "pending" { Value::Null } else { json!("2026-11-23T13:30:00Z") },
-        "note": null, "alternate": false, "by_hand": false,
+        "note": null, "alternate": false, "invited_by": null,
         "role": if state == "accepted" { json!("author") } else { Value::Null }
     })
 }
@@ -501,7 +501,8 @@ pub fn panel() -> Value {
     li["reasons"] = json!(["writes zh-Hans"]);
     json!({
         "alert_id": PANEL_ALERT, "panel_id": "0196b3a4-2222-7000-8000-000000000001",
-        "title": "Quran burning in Stockholm", "formed": false, "needed": 3, "min_lines": 2,
+        "title": "Quran burning in Stockholm", "formed": false, "cancelled": false,
+        "shortfall": null, "needed": 3, "min_lines": 2,
         "explanation": "Invited the 3 best-scoring active members from 2 lines,\nand 1 alternate.",
         "invitations": [invitation(AMINA, "Amina Diallo", "accepted"), jonas, li]
     })
@@ -570,7 +571,7 @@ async fn invite(
         );
     }
     let mut invited = invitation(&member_id, member["name"].as_str().unwrap(), "pending");
-    invited["by_hand"] = json!(true);
+    invited["invited_by"] = json!("Night desk");
     invited["lines"] = member["lines"].clone();
     (StatusCode::CREATED, Json(invited)).into_response()
 }
