@@ -1,7 +1,8 @@
 //! The coordinator console in a real browser (headless Chromium over WebDriver) against the
 //! real pipeline: sign in, raise an alert through the form — refused first for a bad field,
 //! then raised with an Arabic title laid out right to left — and watch its stages advance as
-//! members, authors and signatories act.
+//! members, authors and signatories act; then follow it to roster's console: the alert's panel
+//! and why each member was invited, the members searched, one added after a refused line.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -167,15 +168,81 @@ async fn a_coordinator_raises_an_alert_in_the_browser_and_watches_it_reach_the_e
         .unwrap();
     assert!(row.contains(TITLE) && row.contains("distributed"), "{row}");
 
-    // The navigation leads to the other services' consoles, which check the same session on
-    // their own: distribution's status page, signed in, nothing left to send.
+    // The alert's page links to its panel in roster's console, which checks the same session
+    // on its own: why each member was invited, and their answers.
     browser
-        .click("nav a[href$=\"/console\"]:not([aria-current])")
+        .goto(&format!("{intake}/console/alerts/{alert_id}"))
         .await
         .unwrap();
-    let roster = format!("{}/console", stack.url("roster"));
-    browser.wait_for_url(|u| u == roster).await.unwrap();
-    assert_eq!(browser.text("h1").await.unwrap(), "Roster: status");
+    browser
+        .click("a[href*=\"/console/panels/\"]")
+        .await
+        .unwrap();
+    let roster = stack.url("roster");
+    browser
+        .wait_for_url(|u| u.starts_with(&format!("{roster}/console/panels/")))
+        .await
+        .unwrap();
+    let explanation = browser.text("p.explanation").await.unwrap();
+    assert!(explanation.contains("share no line"), "{explanation}");
+    let invitations = browser.text("table.invitations").await.unwrap();
+    assert!(
+        invitations.contains("accepted") && invitations.contains("topic religion +3"),
+        "{invitations}"
+    );
+
+    // The navigation leads to roster's console: the members, searched.
+    browser
+        .click(&format!("nav a[href=\"{roster}/console\"]"))
+        .await
+        .unwrap();
+    browser
+        .wait_for_url(|u| u == format!("{roster}/console"))
+        .await
+        .unwrap();
+    assert_eq!(browser.text("h1").await.unwrap(), "Members");
+    browser.fill("q", "haddad").await.unwrap();
+    browser.click("form.filters button").await.unwrap();
+    let members = browser.text("table.members").await.unwrap();
+    assert!(
+        members.contains("Amina Haddad") && !members.contains("David Levin"),
+        "{members}"
+    );
+
+    // A member added by hand: an unknown line is refused under its field, what was typed kept.
+    browser
+        .goto(&format!("{roster}/console/members/new"))
+        .await
+        .unwrap();
+    browser.fill("name", "Nadia Benali").await.unwrap();
+    browser
+        .fill("email", "nadia.benali@members.rrm.localhost")
+        .await
+        .unwrap();
+    browser.fill("lines", "muslim, martian").await.unwrap();
+    browser.fill("languages_written", "fr, ar").await.unwrap();
+    browser
+        .click("main form button[type=submit]")
+        .await
+        .unwrap();
+    let message = browser.text("#lines-error").await.unwrap();
+    assert!(message.contains("not a configured line"), "{message}");
+    assert_eq!(
+        browser.attr("#name", "value").await.unwrap().as_deref(),
+        Some("Nadia Benali")
+    );
+    browser.fill("lines", "muslim, africa").await.unwrap();
+    browser
+        .click("main form button[type=submit]")
+        .await
+        .unwrap();
+    browser
+        .wait_for_url(|u| u.contains("/console/members/") && !u.ends_with("/new"))
+        .await
+        .unwrap();
+    assert_eq!(browser.text("h1").await.unwrap(), "Nadia Benali");
+
+    // Distribution's status page, signed in, nothing left to send.
     browser
         .goto(&format!("{}/console", stack.url("distribution")))
         .await
