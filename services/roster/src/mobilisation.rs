@@ -411,8 +411,12 @@ impl Roster {
         ) else {
             return Ok(Answered::NotRecorded(NotRecorded::Withdrawn));
         };
+        // The answer and the member's history are stored first: what follows (forming the
+        // panel, replacing a decline) reads them back.
+        store::put_invitation(tx, &invitation)?;
         let mut history = store::history_in(tx, member.member_id)?;
         history.answered += 1;
+        store::put_history(tx, member.member_id, &history)?;
         let correlation = Some(panel.alert.alert_id);
         tx.emit(&Envelope::new(
             &Event::MemberResponded(MemberResponded {
@@ -447,18 +451,14 @@ impl Roster {
                 correlation,
                 None,
             ))?;
-        } else {
-            store::put_invitation(tx, &invitation)?;
-            if self.form(tx, &mut panel, now)? {
-                role = Some(Role::Author);
-            }
+        } else if self.form(tx, &mut panel, now)? {
+            role = Some(Role::Author);
         }
         invitation = store::invitation_in(tx, invitation_id)?.unwrap_or(invitation);
-        if invitation.role.is_none() {
+        if invitation.role.is_none() && role.is_some() {
             invitation.role = role;
+            store::put_invitation(tx, &invitation)?;
         }
-        store::put_invitation(tx, &invitation)?;
-        store::put_history(tx, member.member_id, &history)?;
         store::put_panel(tx, &panel)?;
         Ok(Answered::Now {
             accepted,

@@ -198,6 +198,29 @@ async fn the_panel_forms_once_enough_authors_apart_accepted_and_later_ones_co_si
             Some(Role::Author)
         ]
     );
+    let answers: Vec<Answer> = f.invitations(alert).iter().map(|(i, _)| i.answer).collect();
+    assert_eq!(
+        answers,
+        [Answer::Accepted; 4],
+        "every answer recorded, the co-signer's too"
+    );
+    // Each member's history: answered once; the authors authored once, the co-signer not.
+    for (email, authored) in [("omar@m.test", 1), ("david@m.test", 1), ("amina@m.test", 0)] {
+        let member = store::member_by_email(&f.roster.store, email)
+            .unwrap()
+            .unwrap();
+        let history: crate::domain::History = f
+            .roster
+            .store
+            .get(store::HISTORY, member.member_id.as_bytes())
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (history.answered, history.authored.len()),
+            (1, authored),
+            "{email}"
+        );
+    }
     // The answers are on the timeline with the notes.
     let notes: Vec<Option<String>> = f
         .events()
