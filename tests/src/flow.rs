@@ -317,6 +317,7 @@ pub fn translation(
             member_id: uuid::Uuid::now_v7(),
             name: "Amina Haddad".into(),
             line: "Muslim · Arab world".into(),
+            signs_as: String::new(),
             signed_at: chrono::Utc::now(),
         }],
         method: rrm_contracts::TranslationMethod::Machine,

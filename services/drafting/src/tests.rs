@@ -28,6 +28,7 @@ fn author(name: &str, line: &str) -> PanelMember {
         name: name.into(),
         email: EmailAddress::parse(&format!("{}@members.test", name.to_lowercase())).unwrap(),
         line: line.into(),
+        signs_as: String::new(),
     }
 }
 

@@ -34,6 +34,7 @@ fn approved() -> OpedApproved {
             member_id: Uuid::now_v7(),
             name: "Amina Haddad".into(),
             line: "Muslim".into(),
+            signs_as: String::new(),
             signed_at: Utc::now(),
         }],
         embargo_until: None,

@@ -236,8 +236,12 @@ pub struct PanelMember {
     pub member_id: Uuid,
     pub name: String,
     pub email: EmailAddress,
-    /// The cultural, religious or national line the member writes from.
+    /// The cultural, religious or national lines the member writes from.
     pub line: String,
+    /// How they sign, after their name: title and affiliation (`Professor, University of
+    /// Beirut`); empty when the roster has neither.
+    #[serde(default)]
+    pub signs_as: String,
 }
 
 /// Members were invited to write on an alert: the first ones, an alternate, or one a
@@ -341,6 +345,9 @@ pub struct Signatory {
     pub member_id: Uuid,
     pub name: String,
     pub line: String,
+    /// How they sign, after their name (see [`PanelMember::signs_as`]).
+    #[serde(default)]
+    pub signs_as: String,
     pub signed_at: DateTime<Utc>,
 }
 
@@ -588,6 +595,7 @@ mod tests {
             name: "Amina Haddad".into(),
             email: EmailAddress::parse("amina@members.example").unwrap(),
             line: "Muslim · Arab world".into(),
+            signs_as: String::new(),
         }
     }
 
@@ -596,6 +604,7 @@ mod tests {
             member_id: Uuid::now_v7(),
             name: "David Levin".into(),
             line: "Jewish · Europe".into(),
+            signs_as: String::new(),
             signed_at: Utc::now(),
         }
     }

@@ -174,6 +174,7 @@ mod tests {
             name: name.into(),
             email: rrm_contracts::EmailAddress::parse(&format!("{name}@x.org")).unwrap(),
             line: "muslim".into(),
+            signs_as: String::new(),
         }
     }
 
@@ -204,6 +205,7 @@ mod tests {
             member_id: m.member_id,
             name: m.name.clone(),
             line: m.line.clone(),
+            signs_as: m.signs_as.clone(),
             signed_at: Utc::now(),
         };
         let signatures = Signatures(vec![sign(&c), sign(&b), sign(&a)]);

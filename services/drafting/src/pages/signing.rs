@@ -158,6 +158,7 @@ pub(crate) async fn sign_version(
             member_id: author.member_id,
             name: author.name.clone(),
             line: author.line.clone(),
+            signs_as: author.signs_as.clone(),
             signed_at: Utc::now(),
         });
         store::put_signatures(tx, draft.draft_id, round, &hash, &signatures)?;

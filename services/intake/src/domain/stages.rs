@@ -503,6 +503,7 @@ mod tests {
             name: name.into(),
             email: EmailAddress::parse(&format!("{}@example.org", name.to_lowercase())).unwrap(),
             line: name.into(),
+            signs_as: String::new(),
         }
     }
 

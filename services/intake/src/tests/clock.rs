@@ -170,6 +170,7 @@ fn member(name: &str) -> PanelMember {
         name: name.into(),
         email: EmailAddress::parse(&format!("{}@example.org", name.to_lowercase())).unwrap(),
         line: name.into(),
+        signs_as: String::new(),
     }
 }
 

@@ -67,7 +67,17 @@ impl Member {
             name: self.name.clone(),
             email: self.email.clone(),
             line: self.lines.join(", "),
+            signs_as: self.signs_as(),
         }
+    }
+
+    /// How they sign after their name: title and affiliation, those they have.
+    pub fn signs_as(&self) -> String {
+        [self.title.as_str(), self.affiliation.as_str()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Every language they can read, written ones included.
