@@ -826,3 +826,45 @@ async fn a_reader_reads_panels_but_cannot_manage_members_or_invite() {
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(roster_csv(&f), before, "nothing changed");
 }
+
+/// More members than a page holds: the next page's link shows the rest, each member once.
+#[tokio::test]
+async fn the_members_list_pages_through_a_large_roster() {
+    let f = fixture().await;
+    let mut csv = "name,email,lines\n".to_owned();
+    for i in 0..50 {
+        csv.push_str(&format!("Member {i:02},member{i:02}@m.test,secular\n"));
+    }
+    let report = api::members::import(&f.roster, csv.into_bytes())
+        .await
+        .unwrap();
+    assert_eq!(report.created, 50);
+    let cookie = sign_in(&f, TOKEN).await;
+
+    let rows = |body: &str| -> Vec<String> {
+        body.split("<tr data-member=\"")
+            .skip(1)
+            .map(|r| r.split('"').next().unwrap().to_owned())
+            .collect()
+    };
+    let first = get(&f, "/console/members", Some(&cookie)).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let mut seen = rows(&first.body);
+    assert_eq!(seen.len(), 50);
+    let marker = "/console/members?";
+    let at = first
+        .body
+        .find(&format!("{PUBLIC}{marker}"))
+        .unwrap_or_else(|| panic!("a next page link: {}", first.body));
+    let href = first.body[at + PUBLIC.len()..].split('"').next().unwrap();
+    assert!(first.body.contains(r#"rel="next">Next page</a>"#));
+    let href = href.replace("&amp;", "&").replace("&#x3D;", "=");
+    let second = get(&f, &href, Some(&cookie)).await;
+    assert_eq!(second.status, StatusCode::OK, "{href}");
+    let rest = rows(&second.body);
+    assert_eq!(rest.len(), 7, "{href}");
+    assert!(!second.body.contains(r#"rel="next""#), "the last page");
+    seen.extend(rest);
+    let unique: std::collections::BTreeSet<&String> = seen.iter().collect();
+    assert_eq!(unique.len(), 57, "every member once");
+}
