@@ -5,7 +5,7 @@
 
 use crate::Roster;
 use crate::domain::csv::{self, RowError};
-use crate::domain::{FieldError, Invitation, Member, MemberInput, member};
+use crate::domain::{Answer, FieldError, Invitation, Member, MemberInput, member};
 use crate::store::{self, MemberFilter};
 use axum::Json;
 use axum::body::Bytes;
@@ -112,21 +112,54 @@ pub async fn update(roster: &Roster, id: Uuid, input: MemberInput) -> Result<Mem
 }
 
 /// Erases a member's personal data; their invitations and answers stay, anonymised (notes
-/// removed). Erasing twice is harmless.
+/// removed). An invitation still waiting for their answer is withdrawn and, while its panel is
+/// forming, an alternate is invited in their place. Erasing twice is harmless.
 pub async fn erase(roster: &Roster, id: Uuid) -> Result<Member, Refused> {
     let store = roster.store.clone();
-    let invitations = store.read(move |s| store::invitations_of(s, id)).await?;
+    let invitations: Vec<Uuid> = store
+        .read(move |s| store::invitations_of(s, id))
+        .await?
+        .iter()
+        .map(|i| i.invitation_id)
+        .collect();
+    let r = roster.clone();
     roster
         .store
         .transact(move |tx| {
             let Some(before) = store::member_in(tx, id)? else {
                 return Err(rrm_bus::abort(Refused::NotFound));
             };
-            let after = before.erase(Utc::now());
+            let now = (r.now)();
+            let after = before.erase(now);
             store::put_member(tx, Some(&before), &after)?;
-            for mut inv in invitations.iter().cloned() {
-                if inv.note.take().is_some() {
-                    store::put_invitation(tx, &inv)?;
+            for invitation_id in &invitations {
+                // Read again inside the transaction: an answer may have come since.
+                let Some(mut inv) = store::invitation_in(tx, *invitation_id)? else {
+                    continue;
+                };
+                let pending = inv.answer == Answer::Pending;
+                if inv.note.is_none() && !pending {
+                    continue;
+                }
+                inv.note = None;
+                if pending {
+                    inv.answer = Answer::Withdrawn;
+                    inv.answered_at = Some(now);
+                }
+                store::put_invitation(tx, &inv)?;
+                if pending
+                    && inv.replaced_at.is_none()
+                    && let Some(mut panel) = store::panel_in(tx, inv.alert_id)?
+                    && panel.open()
+                {
+                    r.replace(tx, &mut panel, &before, "was removed from the roster", now)
+                        .map_err(|e| match e {
+                            rrm_bus::TxError::Abort(e) => {
+                                rrm_bus::abort(Refused::Store(e.to_string()))
+                            }
+                            rrm_bus::TxError::Storage(e) => rrm_bus::TxError::Storage(e),
+                        })?;
+                    store::put_panel(tx, &panel)?;
                 }
             }
             Ok(after)
@@ -517,7 +550,9 @@ pub struct Erased {
     summary = "Erase a member's personal data",
     description = "Scope roster:write. Irreversible. The member's name, address, affiliation and \
                    every other personal value are removed, as are the notes they wrote with their \
-                   answers; the facts (invited, answered, authored) stay under an anonymous name.",
+                   answers; the facts (invited, answered, authored) stay under an anonymous name. \
+                   An invitation still awaiting their answer is withdrawn, and an alternate \
+                   invited in their place while the panel is forming.",
     params(("id" = Uuid, Path, description = "The member's id")),
     responses(
         (status = 200, description = "Erased", body = Erased),
@@ -635,7 +670,9 @@ pub async fn import_csv(
 #[utoipa::path(
     get, path = "/api/v1/members/export", tag = "members", operation_id = "export_members",
     summary = "Every member as CSV (the import's columns)",
-    description = "Scope roster:write. Erased members are included under their anonymous name.",
+    description = "Scope roster:write. Erased members are left out. A cell starting `=`, `+`, \
+                   `-` or `@` is written with a leading `'` (spreadsheets would run it); import \
+                   takes it off again.",
     responses(
         (status = 200, description = "The CSV", body = String, content_type = "text/csv"),
         (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
@@ -658,7 +695,8 @@ pub(crate) async fn export(roster: &Roster) -> Result<Response, Problem> {
         .read(store::all_members)
         .await
         .map_err(Problem::internal)?;
-    let bytes = csv::write(&members).map_err(Problem::internal)?;
+    // Erased members have nothing left to export.
+    let bytes = csv::write(members.iter().filter(|m| !m.erased)).map_err(Problem::internal)?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

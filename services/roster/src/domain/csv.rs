@@ -74,7 +74,11 @@ pub fn read(bytes: &[u8]) -> Result<Vec<(u64, MemberInput)>, Vec<RowError>> {
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     for (i, record) in reader.records().enumerate() {
-        let row = i as u64 + 2;
+        // The line the record starts on (a quoted cell may span lines).
+        let row = match &record {
+            Ok(r) => r.position().map_or(i as u64 + 2, |p| p.line()),
+            Err(_) => i as u64 + 2,
+        };
         let record = match record {
             Ok(r) => r,
             Err(e) => {
@@ -91,7 +95,7 @@ pub fn read(bytes: &[u8]) -> Result<Vec<(u64, MemberInput)>, Vec<RowError>> {
                 .iter()
                 .position(|c| c == name)
                 .and_then(|i| record.get(i))
-                .map(str::to_owned)
+                .map(|cell| undefuse(cell).to_owned())
         };
         let active = match cell("active").as_deref().map(str::trim) {
             None | Some("") => None,
@@ -135,7 +139,7 @@ pub fn read(bytes: &[u8]) -> Result<Vec<(u64, MemberInput)>, Vec<RowError>> {
 }
 
 /// The members as CSV, in [`COLUMNS`] order. Cells that a spreadsheet would run as a formula
-/// (starting `=`, `+`, `-`, `@`) are prefixed with `'`.
+/// (starting `=`, `+`, `-`, `@`) are prefixed with `'`, which [`read`] takes off again.
 pub fn write<'a>(members: impl IntoIterator<Item = &'a Member>) -> anyhow::Result<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(COLUMNS)?;
@@ -161,6 +165,15 @@ pub fn write<'a>(members: impl IntoIterator<Item = &'a Member>) -> anyhow::Resul
         writer.write_record(record.iter().map(|c| defuse(c).into_owned()))?;
     }
     writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// A cell as written before [`defuse`]: the `'` export put before a leading `=`, `+`, `-` or `@`
+/// is taken off again, so an export imports back unchanged.
+fn undefuse(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
+        _ => cell,
+    }
 }
 
 fn defuse(cell: &str) -> std::borrow::Cow<'_, str> {

@@ -72,6 +72,7 @@ fn page(
         "accepted": invitation.answer == Answer::Accepted,
         "withdrawn": invitation.answer == Answer::Withdrawn || (panel.cancelled && invitation.answer == Answer::Pending),
         "note": invitation.note,
+        "cancelled": panel.cancelled,
         "author": invitation.role == Some(Role::Author),
         "cosigner": invitation.role == Some(Role::Cosigner),
         "csrf": roster.links.csrf_for(token),
@@ -171,7 +172,7 @@ pub(crate) async fn answer(
             return roster.pages.error(
                 StatusCode::GONE,
                 "Invitation withdrawn",
-                "The alert this invitation was for has been cancelled: no answer is needed any more. Thank you.",
+                "This invitation was withdrawn (the alert was cancelled, or the coordinators took it back): no answer is needed any more. Thank you.",
             );
         }
     };
