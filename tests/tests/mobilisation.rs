@@ -137,11 +137,11 @@ async fn a_decline_and_a_silence_are_replaced_and_the_panel_still_forms_across_l
         .iter()
         .map(|i| i["state"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        states,
-        ["declined", "expired", "accepted", "accepted"],
-        "{panel}"
-    );
+    // The first two in either order (their mails went out together), then the alternates.
+    let mut first_two = states[..2].to_vec();
+    first_two.sort_unstable();
+    assert_eq!(first_two, ["declined", "expired"], "{panel}");
+    assert_eq!(states[2..], ["accepted", "accepted"], "{panel}");
     assert!(panel["formed"].as_bool().unwrap());
     let lines: Vec<BTreeSet<&str>> = invitations[2..]
         .iter()
