@@ -23,6 +23,7 @@
 //!   in the reader's IANA time zone when known.
 //! - [`mail`]: the durable mail queue and its SMTP worker.
 //! - [`routing`]: which events reach which service.
+//! - `openapi` (feature `openapi`): the coordinator security scheme every API document names.
 
 pub mod auth;
 pub mod config;
@@ -30,6 +31,8 @@ pub mod console;
 pub mod http;
 pub mod links;
 pub mod mail;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod pages;
 pub mod routing;
 pub mod service;

@@ -5,9 +5,8 @@
 
 use axum::http::header;
 use axum::response::IntoResponse;
+use rrm_platform::openapi::CoordinatorScheme;
 use std::sync::OnceLock;
-use utoipa::Modify;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 /// What the document says beyond its operations.
 #[derive(utoipa::OpenApi)]
@@ -23,7 +22,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
                        the scope the token needs (`admin` implies every scope). Errors are \
                        application/problem+json (RFC 9457).",
     ),
-    modifiers(&Coordinator),
+    modifiers(&CoordinatorScheme),
     tags(
         (name = "members", description = "The network's members (scope roster:write)"),
         (name = "panels", description = "Who is invited for an alert, and why"),
@@ -31,27 +30,6 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
     )
 )]
 pub struct Info;
-
-/// The `coordinator` security scheme: a coordinator token as a bearer token.
-struct Coordinator;
-
-impl Modify for Coordinator {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "coordinator",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .description(Some(
-                        "A coordinator token, issued by `POST /api/v1/tokens` (or roster's \
-                         bootstrap token)",
-                    ))
-                    .build(),
-            ),
-        );
-    }
-}
 
 /// The document.
 pub fn document() -> &'static utoipa::openapi::OpenApi {
@@ -62,11 +40,7 @@ pub fn document() -> &'static utoipa::openapi::OpenApi {
 /// The document as served: JSON, written once.
 fn json() -> &'static str {
     static JSON: OnceLock<String> = OnceLock::new();
-    JSON.get_or_init(|| {
-        document()
-            .to_pretty_json()
-            .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }).to_string())
-    })
+    JSON.get_or_init(|| rrm_platform::openapi::to_json(document()))
 }
 
 #[utoipa::path(
