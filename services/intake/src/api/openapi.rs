@@ -312,7 +312,7 @@ mod tests {
             serde_json::json!({
                 "type": "http",
                 "scheme": "bearer",
-                "description": "A coordinator token, issued by `POST /api/v1/tokens` (or intake's bootstrap token)"
+                "description": "A coordinator token, issued by intake (`POST /api/v1/tokens` on intake, or intake's bootstrap token); every service checks it"
             })
         );
     }
