@@ -22,9 +22,10 @@
 //!    whenever the ranked candidates as a whole could be.
 //!
 //! Settings are `[roster]` of config/default.toml (invite, authors_needed, min_lines,
-//! drafting_language, the vocabulary), read as the service reads them: `RRM_CONFIG_DIR`
-//! (default: the repository's config/), `RRM_ENV` (default `bench`) and `RRM_ROSTER__…`
-//! variables apply.
+//! drafting_language, the vocabulary) and `[storage]` (the store's page cache, `cache_mb`),
+//! read as the service reads them: `RRM_CONFIG_DIR` (default: the repository's config/),
+//! `RRM_ENV` (default `bench`), `RRM_ROSTER__…` and `RRM_STORAGE__…` variables apply (e.g.
+//! `RRM_STORAGE__CACHE_MB=128` to see what a larger page cache changes).
 //!
 //! It prints a human row and one `bench key=value …` line for scripts. Peak RSS is VmHWM of
 //! /proc/self/status: once after the import, then reset (`/proc/self/clear_refs`) so that the
@@ -32,11 +33,12 @@
 //!
 //! `PANEL_PROFILE=1` adds a second pass over the same alerts that times the parts of a selection
 //! apart: `store::candidates` (index scans, loading and decoding members), scoring and ranking,
-//! `first_invitations`; and how long decoding the loaded members alone takes.
+//! `first_invitations`; within `store::candidates`, how long loading the found members by id
+//! takes (`store::members_by_id`: the same lookups and decoding) and decoding them alone.
 
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, Duration as Days, TimeZone, Utc};
-use rrm_bus::{Store, StoreOptions, TxError};
+use rrm_bus::{Store, TxError};
 use rrm_contracts::{AlertRaised, LanguageCode, Severity};
 use rrm_roster::domain::member::{self, MemberInput};
 use rrm_roster::domain::selection::{
@@ -44,6 +46,7 @@ use rrm_roster::domain::selection::{
 };
 use rrm_roster::domain::Member;
 use rrm_roster::mobilisation::rank_for;
+use rrm_platform::config::StorageSettings;
 use rrm_roster::{RosterSettings, store};
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -214,16 +217,17 @@ fn alert(i: usize, runs: usize, rng: &mut Rng) -> (AlertRaised, DateTime<Utc>) {
 #[derive(Deserialize)]
 struct Config {
     roster: RosterSettings,
+    storage: StorageSettings,
 }
 
-fn settings() -> Result<RosterSettings> {
+fn settings() -> Result<Config> {
     let dir = std::env::var_os("RRM_CONFIG_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../config"));
     let environment = std::env::var("RRM_ENV").unwrap_or_else(|_| "bench".into());
     let config: Config = rrm_platform::config::load_from(&dir, &environment)
         .with_context(|| format!("loading [roster] from {}", dir.display()))?;
-    Ok(config.roster)
+    Ok(config)
 }
 
 /// A field of /proc/self/status, in MB.
@@ -267,7 +271,7 @@ fn main() -> Result<()> {
         Err(_) => 1,
     };
     let profile = std::env::var("PANEL_PROFILE").is_ok_and(|v| v == "1");
-    let settings = settings()?;
+    let Config { roster: settings, storage } = settings()?;
     let vocabulary = settings.vocabulary();
     let lines: Vec<String> = vocabulary.lines.iter().cloned().collect();
     let languages: Vec<String> = vocabulary.languages.iter().cloned().collect();
@@ -277,7 +281,7 @@ fn main() -> Result<()> {
         .prefix("rrm-panel-bench-")
         .tempdir()
         .context("creating the store's directory under $TMPDIR")?;
-    let store = Store::open(dir.path(), &StoreOptions::default(), store::TREES)?;
+    let store = Store::open(dir.path(), &storage.store_options(), store::TREES)?;
 
     // Import: parse every member as the API does, then write them with their indexes.
     let mut rng = Rng(seed);
@@ -413,7 +417,8 @@ fn profile_parts(
     lines: &[String],
     alerts: &[(AlertRaised, DateTime<Utc>)],
 ) -> Result<()> {
-    let (mut find, mut scoring, mut choose, mut decode) = (vec![], vec![], vec![], vec![]);
+    let (mut find, mut scoring, mut choose, mut decode, mut load) =
+        (vec![], vec![], vec![], vec![], vec![]);
     let mut found_total = 0usize;
     for (alert, now) in alerts {
         let ask = Ask {
@@ -436,6 +441,10 @@ fn profile_parts(
         let t = Instant::now();
         black_box(first_invitations(&scored, settings.invite, settings.balance()));
         choose.push(t.elapsed());
+        // Loading alone: the found members again by id, from one snapshot.
+        let t = Instant::now();
+        black_box(store::members_by_id(store, found.iter().map(|(m, _)| m.member_id))?);
+        load.push(t.elapsed());
         // Decoding alone: the loaded members and histories, encoded and decoded again.
         let bytes: Vec<(Vec<u8>, Vec<u8>)> = found
             .iter()
@@ -454,9 +463,11 @@ fn profile_parts(
     };
     let n = alerts.len().max(1) as f64;
     println!(
-        "profile candidates_p50_ms={:.3} of_which_decoding_p50_ms={:.3} scoring_ranking_p50_ms={:.3} \
+        "profile candidates_p50_ms={:.3} of_which_loading_p50_ms={:.3} \
+         of_which_decoding_p50_ms={:.3} scoring_ranking_p50_ms={:.3} \
          first_invitations_p50_ms={:.4} mean_loaded={:.0}",
         p50(&mut find),
+        p50(&mut load),
         p50(&mut decode),
         p50(&mut scoring),
         p50(&mut choose),
