@@ -313,10 +313,12 @@ fn main() -> Result<()> {
     }
     let import_rss = status_mb("VmHWM:");
     eprintln!(
-        "imported {members} members in {:.2} s (parsing {:.2} s, writing {:.2} s); peak RSS {import_rss:.1} MB",
+        "imported {members} members in {:.2} s (parsing {:.2} s, writing {:.2} s); peak RSS \
+         {import_rss:.1} MB; store page cache {} MiB",
         (parse_time + write_time).as_secs_f64(),
         parse_time.as_secs_f64(),
         write_time.as_secs_f64(),
+        storage.cache_mb,
     );
     // From here on, VmHWM is the selections' own peak.
     let _ = std::fs::write("/proc/self/clear_refs", "5");
