@@ -34,7 +34,9 @@
 //! `PANEL_PROFILE=1` adds a second pass over the same alerts that times the parts of a selection
 //! apart: `store::candidates` (index scans, loading and decoding members), scoring and ranking,
 //! `first_invitations`; within `store::candidates`, how long loading the found members by id
-//! takes (`store::members_by_id`: the same lookups and decoding) and decoding them alone.
+//! takes (`store::members_by_id`: the same lookups and decoding) and decoding them alone; the
+//! members' mean encoded size; and what scoring and ranking would cost without writing every
+//! candidate's reasons (the same points, no text).
 
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, Duration as Days, TimeZone, Utc};
@@ -419,9 +421,9 @@ fn profile_parts(
     lines: &[String],
     alerts: &[(AlertRaised, DateTime<Utc>)],
 ) -> Result<()> {
-    let (mut find, mut scoring, mut choose, mut decode, mut load) =
-        (vec![], vec![], vec![], vec![], vec![]);
-    let mut found_total = 0usize;
+    let (mut find, mut scoring, mut choose, mut decode, mut load, mut points) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut found_total, mut member_bytes) = (0usize, 0usize);
     for (alert, now) in alerts {
         let ask = Ask {
             topics: &alert.topics,
@@ -458,6 +460,16 @@ fn profile_parts(
             black_box(serde_json::from_slice::<History>(h)?);
         }
         decode.push(t.elapsed());
+        member_bytes += bytes.iter().map(|(m, _)| m.len()).sum::<usize>();
+        // Scoring without the reasons' words: the same points, no text built.
+        let t = Instant::now();
+        let mut ranks: Vec<(i32, &str, Uuid)> = found
+            .iter()
+            .filter_map(|(m, h)| points_only(m, h, &ask).map(|p| (-p, m.name.as_str(), m.member_id)))
+            .collect();
+        ranks.sort_unstable();
+        black_box(ranks);
+        points.push(t.elapsed());
     }
     let p50 = |v: &mut Vec<Duration>| {
         v.sort();
@@ -467,13 +479,55 @@ fn profile_parts(
     println!(
         "profile candidates_p50_ms={:.3} of_which_loading_p50_ms={:.3} \
          of_which_decoding_p50_ms={:.3} scoring_ranking_p50_ms={:.3} \
-         first_invitations_p50_ms={:.4} mean_loaded={:.0}",
+         first_invitations_p50_ms={:.4} points_only_ranking_p50_ms={:.3} mean_loaded={:.0} \
+         mean_member_json_bytes={:.0}",
         p50(&mut find),
         p50(&mut load),
         p50(&mut decode),
         p50(&mut scoring),
         p50(&mut choose),
+        p50(&mut points),
         found_total as f64 / n,
+        member_bytes as f64 / found_total.max(1) as f64,
     );
     Ok(())
+}
+
+/// `selection::score`'s points without its reasons (no text): what scoring would cost if the
+/// words were written only for the members invited. Kept to the same rules as `score`.
+fn points_only(member: &Member, history: &History, ask: &Ask<'_>) -> Option<i32> {
+    use chrono::Timelike;
+    if !member.available_on(ask.now.date_naive()) {
+        return None;
+    }
+    let mut points = 3 * member.topics.iter().filter(|t| ask.topics.contains(t)).count() as i32;
+    for region in &member.regions {
+        if ask.regions.contains(region) {
+            points += 2;
+        } else if region == "global" {
+            points += 1;
+        }
+    }
+    if member.writes(ask.drafting_language) {
+        points += 2;
+    }
+    let reads = ask
+        .languages
+        .iter()
+        .filter(|l| l.primary() != ask.drafting_language && member.reads(l))
+        .count();
+    points += reads.min(3) as i32;
+    points += match ask.now.with_timezone(&member.time_zone).hour() {
+        8..=21 => 2,
+        0..=5 => -2,
+        _ => 0,
+    };
+    if history.invited >= 2 {
+        let rate = f64::from(history.answered) / f64::from(history.invited);
+        points += if rate >= 0.8 { 2 } else if rate < 0.4 { -2 } else { 0 };
+    }
+    let week = ask.now - Days::days(7);
+    let recent = history.authored.iter().filter(|t| **t > week).count();
+    points -= 2 * recent.min(2) as i32;
+    Some(points)
 }
