@@ -42,13 +42,13 @@ use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, Duration as Days, TimeZone, Utc};
 use rrm_bus::{Store, TxError};
 use rrm_contracts::{AlertRaised, LanguageCode, Severity};
+use rrm_platform::config::StorageSettings;
+use rrm_roster::domain::Member;
 use rrm_roster::domain::member::{self, MemberInput};
 use rrm_roster::domain::selection::{
     Ask, Balance, History, Scored, first_invitations, lines_covered, rank, score,
 };
-use rrm_roster::domain::Member;
 use rrm_roster::mobilisation::rank_for;
-use rrm_platform::config::StorageSettings;
 use rrm_roster::{RosterSettings, store};
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -62,21 +62,68 @@ const WARM_UP: usize = 5;
 const TARGET_P50_MS: f64 = 50.0;
 
 const TOPICS: [&str; 25] = [
-    "religion", "migration", "media", "education", "climate", "health", "security", "terrorism",
-    "elections", "human-rights", "gender", "economy", "conflict", "refugees", "antisemitism",
-    "islamophobia", "racism", "free-speech", "technology", "disinformation", "justice",
-    "peace-building", "interfaith", "youth", "culture",
+    "religion",
+    "migration",
+    "media",
+    "education",
+    "climate",
+    "health",
+    "security",
+    "terrorism",
+    "elections",
+    "human-rights",
+    "gender",
+    "economy",
+    "conflict",
+    "refugees",
+    "antisemitism",
+    "islamophobia",
+    "racism",
+    "free-speech",
+    "technology",
+    "disinformation",
+    "justice",
+    "peace-building",
+    "interfaith",
+    "youth",
+    "culture",
 ];
 /// `global` first: alerts name only the others.
 const REGIONS: [&str; 12] = [
-    "global", "europe", "middle-east", "north-africa", "sub-saharan-africa", "south-asia",
-    "east-asia", "southeast-asia", "north-america", "latin-america", "central-asia", "oceania",
+    "global",
+    "europe",
+    "middle-east",
+    "north-africa",
+    "sub-saharan-africa",
+    "south-asia",
+    "east-asia",
+    "southeast-asia",
+    "north-america",
+    "latin-america",
+    "central-asia",
+    "oceania",
 ];
 const ZONES: [&str; 20] = [
-    "Europe/Paris", "Europe/London", "Europe/Berlin", "Europe/Istanbul", "Europe/Moscow",
-    "Asia/Beirut", "Asia/Jerusalem", "Asia/Tehran", "Asia/Karachi", "Asia/Kolkata",
-    "Asia/Dhaka", "Asia/Jakarta", "Asia/Shanghai", "Asia/Tokyo", "Africa/Cairo", "Africa/Lagos",
-    "Africa/Nairobi", "America/New_York", "America/Sao_Paulo", "Australia/Sydney",
+    "Europe/Paris",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Istanbul",
+    "Europe/Moscow",
+    "Asia/Beirut",
+    "Asia/Jerusalem",
+    "Asia/Tehran",
+    "Asia/Karachi",
+    "Asia/Kolkata",
+    "Asia/Dhaka",
+    "Asia/Jakarta",
+    "Asia/Shanghai",
+    "Asia/Tokyo",
+    "Africa/Cairo",
+    "Africa/Lagos",
+    "Africa/Nairobi",
+    "America/New_York",
+    "America/Sao_Paulo",
+    "Australia/Sydney",
 ];
 /// Languages alerts ask for: intake's supported languages (config/default.toml).
 const ALERT_LANGUAGES: [&str; 14] = [
@@ -273,7 +320,10 @@ fn main() -> Result<()> {
         Err(_) => 1,
     };
     let profile = std::env::var("PANEL_PROFILE").is_ok_and(|v| v == "1");
-    let Config { roster: settings, storage } = settings()?;
+    let Config {
+        roster: settings,
+        storage,
+    } = settings()?;
     let vocabulary = settings.vocabulary();
     let lines: Vec<String> = vocabulary.lines.iter().cloned().collect();
     let languages: Vec<String> = vocabulary.languages.iter().cloned().collect();
@@ -381,7 +431,15 @@ fn main() -> Result<()> {
 
     println!(
         "{:>9} {:>9} {:>9} {:>9} {:>9} {:>15} {:>12} {:>10} {:>8}",
-        "members", "p50 ms", "p99 ms", "max ms", "mean ms", "mean scored", "peak RSS MB", "unbalanced", "target"
+        "members",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "mean ms",
+        "mean scored",
+        "peak RSS MB",
+        "unbalanced",
+        "target"
     );
     println!(
         "{members:>9} {p50:>9.2} {p99:>9.2} {max:>9.2} {mean_ms:>9.2} {mean_scored:>15.0} {selection_rss:>12.1} {unbalanced:>10} {:>8}",
@@ -439,15 +497,25 @@ fn profile_parts(
         find.push(t.elapsed());
         found_total += found.len();
         let t = Instant::now();
-        let mut scored: Vec<Scored> = found.iter().filter_map(|(m, h)| score(m, h, &ask)).collect();
+        let mut scored: Vec<Scored> = found
+            .iter()
+            .filter_map(|(m, h)| score(m, h, &ask))
+            .collect();
         rank(&mut scored);
         scoring.push(t.elapsed());
         let t = Instant::now();
-        black_box(first_invitations(&scored, settings.invite, settings.balance()));
+        black_box(first_invitations(
+            &scored,
+            settings.invite,
+            settings.balance(),
+        ));
         choose.push(t.elapsed());
         // Loading alone: the found members again by id, from one snapshot.
         let t = Instant::now();
-        black_box(store::members_by_id(store, found.iter().map(|(m, _)| m.member_id))?);
+        black_box(store::members_by_id(
+            store,
+            found.iter().map(|(m, _)| m.member_id),
+        )?);
         load.push(t.elapsed());
         // Decoding alone: the loaded members and histories, encoded and decoded again.
         let bytes: Vec<(Vec<u8>, Vec<u8>)> = found
@@ -465,7 +533,9 @@ fn profile_parts(
         let t = Instant::now();
         let mut ranks: Vec<(i32, &str, Uuid)> = found
             .iter()
-            .filter_map(|(m, h)| points_only(m, h, &ask).map(|p| (-p, m.name.as_str(), m.member_id)))
+            .filter_map(|(m, h)| {
+                points_only(m, h, &ask).map(|p| (-p, m.name.as_str(), m.member_id))
+            })
             .collect();
         ranks.sort_unstable();
         black_box(ranks);
@@ -500,7 +570,11 @@ fn points_only(member: &Member, history: &History, ask: &Ask<'_>) -> Option<i32>
     if !member.available_on(ask.now.date_naive()) {
         return None;
     }
-    let mut points = 3 * member.topics.iter().filter(|t| ask.topics.contains(t)).count() as i32;
+    let mut points = 3 * member
+        .topics
+        .iter()
+        .filter(|t| ask.topics.contains(t))
+        .count() as i32;
     for region in &member.regions {
         if ask.regions.contains(region) {
             points += 2;
@@ -524,7 +598,13 @@ fn points_only(member: &Member, history: &History, ask: &Ask<'_>) -> Option<i32>
     };
     if history.invited >= 2 {
         let rate = f64::from(history.answered) / f64::from(history.invited);
-        points += if rate >= 0.8 { 2 } else if rate < 0.4 { -2 } else { 0 };
+        points += if rate >= 0.8 {
+            2
+        } else if rate < 0.4 {
+            -2
+        } else {
+            0
+        };
     }
     let week = ask.now - Days::days(7);
     let recent = history.authored.iter().filter(|t| **t > week).count();
