@@ -35,8 +35,8 @@
 //! apart: `store::candidates` (index scans, loading and decoding members), scoring and ranking,
 //! `first_invitations`; within `store::candidates`, how long loading the found members by id
 //! takes (`store::members_by_id`: the same lookups and decoding) and decoding them alone; the
-//! members' mean encoded size; and what scoring and ranking would cost without writing every
-//! candidate's reasons (the same points, no text).
+//! members' mean encoded size; and what scoring and ranking would cost if every candidate's
+//! reasons were written (selection writes them only for those it invites).
 
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, Duration as Days, TimeZone, Utc};
@@ -46,7 +46,7 @@ use rrm_platform::config::StorageSettings;
 use rrm_roster::domain::Member;
 use rrm_roster::domain::member::{self, MemberInput};
 use rrm_roster::domain::selection::{
-    Ask, Balance, History, Scored, first_invitations, lines_covered, rank, score,
+    Ask, Balance, History, Scored, first_invitations, lines_apart, rank, score_with,
 };
 use rrm_roster::mobilisation::rank_for;
 use rrm_roster::{RosterSettings, store};
@@ -410,7 +410,7 @@ fn main() -> Result<()> {
         if !balance.formed(&lines_of) {
             let all: Vec<&[String]> = ranked.iter().map(|s| s.lines.as_slice()).collect();
             if ranked.len() >= balance.authors_needed
-                && lines_covered(all.iter().copied()) >= balance.min_lines
+                && lines_apart(all.iter().copied()) >= balance.min_lines
             {
                 unbalanced += 1;
             } else {
@@ -499,7 +499,7 @@ fn profile_parts(
         let t = Instant::now();
         let mut scored: Vec<Scored> = found
             .iter()
-            .filter_map(|(m, h)| score(m, h, &ask))
+            .filter_map(|(m, h)| score_with(m, h, &ask, false))
             .collect();
         rank(&mut scored);
         scoring.push(t.elapsed());
@@ -529,16 +529,15 @@ fn profile_parts(
         }
         decode.push(t.elapsed());
         member_bytes += bytes.iter().map(|(m, _)| m.len()).sum::<usize>();
-        // Scoring without the reasons' words: the same points, no text built.
+        // Scoring with every reason's words, as only the invited are: what ranking would cost
+        // if every candidate's reasons were written.
         let t = Instant::now();
-        let mut ranks: Vec<(i32, &str, Uuid)> = found
+        let mut explained: Vec<Scored> = found
             .iter()
-            .filter_map(|(m, h)| {
-                points_only(m, h, &ask).map(|p| (-p, m.name.as_str(), m.member_id))
-            })
+            .filter_map(|(m, h)| score_with(m, h, &ask, true))
             .collect();
-        ranks.sort_unstable();
-        black_box(ranks);
+        rank(&mut explained);
+        black_box(explained);
         points.push(t.elapsed());
     }
     let p50 = |v: &mut Vec<Duration>| {
@@ -549,7 +548,7 @@ fn profile_parts(
     println!(
         "profile candidates_p50_ms={:.3} of_which_loading_p50_ms={:.3} \
          of_which_decoding_p50_ms={:.3} scoring_ranking_p50_ms={:.3} \
-         first_invitations_p50_ms={:.4} points_only_ranking_p50_ms={:.3} mean_loaded={:.0} \
+         first_invitations_p50_ms={:.4} explained_ranking_p50_ms={:.3} mean_loaded={:.0} \
          mean_member_json_bytes={:.0}",
         p50(&mut find),
         p50(&mut load),
@@ -561,53 +560,4 @@ fn profile_parts(
         member_bytes as f64 / found_total.max(1) as f64,
     );
     Ok(())
-}
-
-/// `selection::score`'s points without its reasons (no text): what scoring would cost if the
-/// words were written only for the members invited. Kept to the same rules as `score`.
-fn points_only(member: &Member, history: &History, ask: &Ask<'_>) -> Option<i32> {
-    use chrono::Timelike;
-    if !member.available_on(ask.now.date_naive()) {
-        return None;
-    }
-    let mut points = 3 * member
-        .topics
-        .iter()
-        .filter(|t| ask.topics.contains(t))
-        .count() as i32;
-    for region in &member.regions {
-        if ask.regions.contains(region) {
-            points += 2;
-        } else if region == "global" {
-            points += 1;
-        }
-    }
-    if member.writes(ask.drafting_language) {
-        points += 2;
-    }
-    let reads = ask
-        .languages
-        .iter()
-        .filter(|l| l.primary() != ask.drafting_language && member.reads(l))
-        .count();
-    points += reads.min(3) as i32;
-    points += match ask.now.with_timezone(&member.time_zone).hour() {
-        8..=21 => 2,
-        0..=5 => -2,
-        _ => 0,
-    };
-    if history.invited >= 2 {
-        let rate = f64::from(history.answered) / f64::from(history.invited);
-        points += if rate >= 0.8 {
-            2
-        } else if rate < 0.4 {
-            -2
-        } else {
-            0
-        };
-    }
-    let week = ask.now - Days::days(7);
-    let recent = history.authored.iter().filter(|t| **t > week).count();
-    points -= 2 * recent.min(2) as i32;
-    Some(points)
 }

@@ -4,7 +4,7 @@
 //! a silence, an invitation by hand, telling coordinators the panel cannot form, and standing
 //! everyone down when the alert is cancelled.
 
-use crate::domain::selection::{first_invitations, next_alternate, rank, score};
+use crate::domain::selection::{first_invitations, next_alternate, rank, score, score_with};
 use crate::domain::{Answer, Ask, Invitation, Member, NotRecorded, Panel, Role, Scored};
 use crate::store::{self, Timer, TimerKind};
 use crate::{PURPOSE, Roster, SERVICE};
@@ -60,10 +60,32 @@ pub fn rank_for(
     let mut scored: Vec<Scored> = found
         .iter()
         .filter(|(m, _)| !exclude.contains(&m.member_id))
-        .filter_map(|(m, h)| score(m, h, &ask))
+        .filter_map(|(m, h)| score_with(m, h, &ask, false))
         .collect();
     rank(&mut scored);
     Ok((scored, how))
+}
+
+/// A ranked candidate's score again, with its reasons: ranking keeps only the points.
+fn explained(
+    tx: &Tx<'_>,
+    settings: &crate::RosterSettings,
+    alert: &AlertRaised,
+    chosen: &Scored,
+    now: DateTime<Utc>,
+) -> Result<Option<(Member, Scored)>, StoreError> {
+    let Some(member) = store::member_in(tx, chosen.member_id)? else {
+        return Ok(None);
+    };
+    let history = store::history_in(tx, chosen.member_id)?;
+    let ask = Ask {
+        topics: &alert.topics,
+        regions: &alert.regions,
+        languages: &alert.languages,
+        drafting_language: &settings.drafting_language,
+        now,
+    };
+    Ok(score_with(&member, &history, &ask, true).map(|scored| (member, scored)))
 }
 
 impl Roster {
@@ -120,14 +142,15 @@ impl Roster {
             mobilised_at: now,
         };
         let mut invited = Vec::new();
-        for scored in &chosen {
-            if let Some(member) = store::member_in(tx, scored.member_id)? {
-                self.invite(tx, &mut panel, &member, scored, None, None, now)?;
+        let mut why = Vec::new();
+        for chosen in &chosen {
+            if let Some((member, scored)) = explained(tx, &self.settings, alert, chosen, now)? {
+                self.invite(tx, &mut panel, &member, &scored, None, None, now)?;
+                why.push(scored.summary());
                 invited.push(member);
             }
         }
         store::put_panel(tx, &panel)?;
-        let why: Vec<String> = chosen.iter().map(|c| c.summary()).collect();
         tx.emit(&envelope.caused(
             &Event::PanelMobilized(PanelMobilized {
                 alert_id: alert.alert_id,
@@ -345,10 +368,12 @@ impl Roster {
         let balance = self.settings.balance();
         match next_alternate(&ranked, &in_play, balance) {
             Some(next) => {
-                let Some(member) = store::member_in(tx, next.member_id)? else {
+                let Some((member, explained)) =
+                    explained(tx, &self.settings, &panel.alert, next, now)?
+                else {
                     return Ok(());
                 };
-                let mut scored = next.clone();
+                let mut scored = explained.clone();
                 scored
                     .reasons
                     .push(format!("alternate for {}, who {why}", instead.name));
@@ -369,7 +394,7 @@ impl Roster {
                         explanation: format!(
                             "alternate for {}, who {why}: {}",
                             instead.name,
-                            next.summary()
+                            explained.summary()
                         ),
                     }),
                     SERVICE,

@@ -207,9 +207,9 @@ pub fn all_members(store: &Store) -> Result<Vec<Member>, StoreError> {
 fn tagged(store: &Store, kind: &str, tag: &str) -> Result<BTreeSet<Uuid>, StoreError> {
     let prefix = tag_key(kind, tag, None);
     store
-        .scan::<()>(SELECTION, &prefix)?
+        .scan_keys(SELECTION, &prefix)?
         .map(|r| {
-            r.map(|(key, ())| {
+            r.map(|key| {
                 let bytes: [u8; 16] = key[prefix.len()..].try_into().unwrap_or_default();
                 Uuid::from_bytes(bytes)
             })

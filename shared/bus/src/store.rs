@@ -379,6 +379,25 @@ impl Store {
             }))
     }
 
+    /// The keys of every committed record of `tree` that start with `prefix`, in key order,
+    /// values left unread: for indexes whose key is the whole entry. From one snapshot; call it
+    /// from a blocking thread, as [`Store::scan`].
+    pub fn scan_keys(
+        &self,
+        tree: &str,
+        prefix: impl AsRef<[u8]>,
+    ) -> Result<impl Iterator<Item = Result<Vec<u8>, StoreError>> + 'static, StoreError> {
+        let table = self.snapshot_table(tree)?;
+        let prefix = prefix.as_ref().to_vec();
+        let range = table.range::<&[u8]>(prefix.as_slice()..).map_err(engine)?;
+        Ok(range
+            .map(|item| item.map(|(k, _)| k.value().to_vec()).map_err(engine))
+            .take_while(move |item| match item {
+                Ok(k) => k.starts_with(&prefix),
+                Err(_) => true,
+            }))
+    }
+
     /// Committed records of `tree` with keys below `before` (every record when `None`), highest
     /// key first, decoded lazily from one snapshot: for listing newest first, a page at a time,
     /// by time-ordered keys. Call it from a blocking thread, as [`Store::scan`].

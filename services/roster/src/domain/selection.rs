@@ -89,29 +89,43 @@ impl Scored {
     }
 }
 
-/// Scores one member for an ask. Members who cannot be invited today are not scored (`None`).
+/// Scores one member for an ask, with every reason. Members who cannot be invited today are
+/// not scored (`None`).
 pub fn score(member: &Member, history: &History, ask: &Ask<'_>) -> Option<Scored> {
+    score_with(member, history, ask, true)
+}
+
+/// [`score`], the reasons written only when `explain`: ranking thousands of candidates needs
+/// the points; only those invited need the words (the same points, scored again).
+pub fn score_with(
+    member: &Member,
+    history: &History,
+    ask: &Ask<'_>,
+    explain: bool,
+) -> Option<Scored> {
     if !member.available_on(ask.now.date_naive()) {
         return None;
     }
     let mut points = 0;
     let mut reasons = Vec::new();
-    let mut add = |p: i32, why: String| {
+    let mut add = |p: i32, why: &dyn Fn() -> String| {
         points += p;
-        reasons.push(format!("{why} {p:+}"));
+        if explain {
+            reasons.push(format!("{} {p:+}", why()));
+        }
     };
     for topic in member.topics.iter().filter(|t| ask.topics.contains(t)) {
-        add(3, format!("topic {topic}"));
+        add(3, &|| format!("topic {topic}"));
     }
     for region in &member.regions {
         if ask.regions.contains(region) {
-            add(2, format!("region {region}"));
+            add(2, &|| format!("region {region}"));
         } else if region == "global" {
-            add(1, "works globally".into());
+            add(1, &|| "works globally".into());
         }
     }
     if member.writes(ask.drafting_language) {
-        add(2, format!("writes {}", ask.drafting_language));
+        add(2, &|| format!("writes {}", ask.drafting_language));
     }
     let reads: Vec<&str> = ask
         .languages
@@ -120,37 +134,37 @@ pub fn score(member: &Member, history: &History, ask: &Ask<'_>) -> Option<Scored
         .map(LanguageCode::as_str)
         .collect();
     if !reads.is_empty() {
-        add(
-            reads.len().min(3) as i32,
-            format!("reads {}", reads.join(" ")),
-        );
+        add(reads.len().min(3) as i32, &|| {
+            format!("reads {}", reads.join(" "))
+        });
     }
     let local = ask.now.with_timezone(&member.time_zone);
-    let clock = format!("{} in {}", local.format("%H:%M"), member.time_zone);
+    let clock = || format!("{} in {}", local.format("%H:%M"), member.time_zone);
     match local.hour() {
-        8..=21 => add(2, format!("daytime ({clock})")),
-        0..=5 => add(-2, format!("night ({clock})")),
+        8..=21 => add(2, &|| format!("daytime ({})", clock())),
+        0..=5 => add(-2, &|| format!("night ({})", clock())),
         _ => {}
     }
     if history.invited >= 2 {
         let rate = f64::from(history.answered) / f64::from(history.invited);
-        let said = format!(
-            "answered {} of {} invitations",
-            history.answered, history.invited
-        );
+        let said = || {
+            format!(
+                "answered {} of {} invitations",
+                history.answered, history.invited
+            )
+        };
         if rate >= 0.8 {
-            add(2, said);
+            add(2, &said);
         } else if rate < 0.4 {
-            add(-2, said);
+            add(-2, &said);
         }
     }
     let week = ask.now - Duration::days(7);
     let recent = history.authored.iter().filter(|t| **t > week).count();
     if recent > 0 {
-        add(
-            -(2 * recent.min(2) as i32),
-            format!("author {recent}× in the last 7 days"),
-        );
+        add(-(2 * recent.min(2) as i32), &|| {
+            format!("author {recent}× in the last 7 days")
+        });
     }
     Some(Scored {
         member_id: member.member_id,
