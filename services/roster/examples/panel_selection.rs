@@ -32,10 +32,10 @@
 //! second figure is the selections' own peak.
 //!
 //! `PANEL_PROFILE=1` adds a second pass over the same alerts that times the parts of a selection
-//! apart: `store::candidates` (index scans, loading and decoding members), scoring and ranking,
-//! `first_invitations`; within `store::candidates`, how long loading the found members by id
-//! takes (`store::members_by_id`: the same lookups and decoding) and decoding them alone; the
-//! members' mean encoded size; and what scoring and ranking would cost if every candidate's
+//! apart: `store::candidates` (the selection index's scans, its cards decoded), scoring and
+//! ranking, `first_invitations`; for comparison, how long loading the found members in full by id
+//! takes (`store::members_by_id`) and decoding the candidates' profiles alone; the profiles'
+//! mean encoded size; and what scoring and ranking would cost if every candidate's
 //! reasons were written (selection writes them only for those it invites).
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -43,11 +43,11 @@ use chrono::{DateTime, Duration as Days, TimeZone, Utc};
 use rrm_bus::{Store, TxError};
 use rrm_contracts::{AlertRaised, LanguageCode, Severity};
 use rrm_platform::config::StorageSettings;
-use rrm_roster::domain::Member;
 use rrm_roster::domain::member::{self, MemberInput};
 use rrm_roster::domain::selection::{
     Ask, Balance, History, Scored, first_invitations, lines_apart, rank, score_with,
 };
+use rrm_roster::domain::{Member, Profile};
 use rrm_roster::mobilisation::rank_for;
 use rrm_roster::{RosterSettings, store};
 use serde::Deserialize;
@@ -510,21 +510,21 @@ fn profile_parts(
             settings.balance(),
         ));
         choose.push(t.elapsed());
-        // Loading alone: the found members again by id, from one snapshot.
+        // For comparison: loading the same members in full by id, from one snapshot.
         let t = Instant::now();
         black_box(store::members_by_id(
             store,
             found.iter().map(|(m, _)| m.member_id),
         )?);
         load.push(t.elapsed());
-        // Decoding alone: the loaded members and histories, encoded and decoded again.
+        // Decoding alone: the candidates' profiles and histories, encoded and decoded again.
         let bytes: Vec<(Vec<u8>, Vec<u8>)> = found
             .iter()
             .map(|(m, h)| Ok((serde_json::to_vec(m)?, serde_json::to_vec(h)?)))
             .collect::<Result<_, serde_json::Error>>()?;
         let t = Instant::now();
         for (m, h) in &bytes {
-            black_box(serde_json::from_slice::<Member>(m)?);
+            black_box(serde_json::from_slice::<Profile>(m)?);
             black_box(serde_json::from_slice::<History>(h)?);
         }
         decode.push(t.elapsed());
@@ -546,10 +546,10 @@ fn profile_parts(
     };
     let n = alerts.len().max(1) as f64;
     println!(
-        "profile candidates_p50_ms={:.3} of_which_loading_p50_ms={:.3} \
-         of_which_decoding_p50_ms={:.3} scoring_ranking_p50_ms={:.3} \
+        "profile candidates_p50_ms={:.3} full_members_by_id_p50_ms={:.3} \
+         profile_decoding_p50_ms={:.3} scoring_ranking_p50_ms={:.3} \
          first_invitations_p50_ms={:.4} explained_ranking_p50_ms={:.3} mean_loaded={:.0} \
-         mean_member_json_bytes={:.0}",
+         mean_profile_json_bytes={:.0}",
         p50(&mut find),
         p50(&mut load),
         p50(&mut decode),

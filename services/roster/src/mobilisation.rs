@@ -59,7 +59,7 @@ pub fn rank_for(
     let (found, how) = store::candidates(store, &ask, lines, enough, settings.min_lines)?;
     let mut scored: Vec<Scored> = found
         .iter()
-        .filter(|(m, _)| !exclude.contains(&m.member_id))
+        .filter(|(p, _)| !exclude.contains(&p.member_id))
         .filter_map(|(m, h)| score_with(m, h, &ask, false))
         .collect();
     rank(&mut scored);
@@ -85,7 +85,7 @@ fn explained(
         drafting_language: &settings.drafting_language,
         now,
     };
-    Ok(score_with(&member, &history, &ask, true).map(|scored| (member, scored)))
+    Ok(score_with(&member.profile(), &history, &ask, true).map(|scored| (member, scored)))
 }
 
 impl Roster {

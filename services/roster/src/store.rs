@@ -4,7 +4,10 @@
 //!   `members_by_name`: lower-case name, NUL, id → id (listing order).
 //! - `selection`: the index panel selection reads instead of every member. One key per topic,
 //!   region and line of each member who can be invited (active, not erased):
-//!   `t:<topic>`, `r:<region>`, `l:<line>`, then NUL and the member's id (16 bytes).
+//!   `t:<topic>`, `r:<region>`, `l:<line>`, then NUL and the member's id (16 bytes). A topic's
+//!   entries hold the member's [`Card`] (what scores: their [`Profile`] and [`History`]), so the
+//!   usual selection — members who cover a topic of the alert and know one of its regions — is
+//!   range scans alone; region and line entries hold nothing.
 //! - `history`: member id → [`History`] (answers, authorships: the score's history part).
 //! - `panels`: alert id → [`Panel`]; `invitations`: invitation id → [`Invitation`].
 //! - `timers`: due time (ms, big-endian), invitation id, kind → [`Timer`]: the mobilisation
@@ -12,7 +15,7 @@
 //! - `cancelled_alerts`: alert id → `()`, so that an alert cancelled before roster saw it
 //!   raised (events of different types are not ordered) mobilises nobody.
 
-use crate::domain::{Ask, History, Invitation, Member, Panel};
+use crate::domain::{Ask, History, Invitation, Member, Panel, Profile};
 use chrono::{DateTime, Utc};
 use rrm_bus::{Store, StoreError, Tx};
 use serde::{Deserialize, Serialize};
@@ -76,6 +79,30 @@ fn tag_key(kind: &str, tag: &str, member: Option<Uuid>) -> Vec<u8> {
     key
 }
 
+/// What a topic's entry in the selection index holds: all that scores a member.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Card {
+    pub profile: Profile,
+    #[serde(default)]
+    pub history: History,
+}
+
+/// Writes a member's selection entries (their topics' with the card).
+fn put_selection(tx: &Tx<'_>, member: &Member, history: &History) -> Result<(), StoreError> {
+    let card = Card {
+        profile: member.profile(),
+        history: history.clone(),
+    };
+    for key in selection_keys(member) {
+        if key.starts_with(b"t:") {
+            tx.put(SELECTION, key, &card)?;
+        } else {
+            tx.put(SELECTION, key, &())?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes a member and keeps every index in step with it; `before` is what was stored.
 pub fn put_member(tx: &Tx<'_>, before: Option<&Member>, member: &Member) -> Result<(), StoreError> {
     if let Some(old) = before {
@@ -94,10 +121,8 @@ pub fn put_member(tx: &Tx<'_>, before: Option<&Member>, member: &Member) -> Resu
         )?;
     }
     tx.put(BY_NAME, name_key(member), &member.member_id)?;
-    for key in selection_keys(member) {
-        tx.put(SELECTION, key, &())?;
-    }
-    Ok(())
+    let history = history_in(tx, member.member_id)?;
+    put_selection(tx, member, &history)
 }
 
 pub(crate) fn member_in(tx: &Tx<'_>, id: Uuid) -> Result<Option<Member>, StoreError> {
@@ -220,8 +245,9 @@ fn tagged(store: &Store, kind: &str, tag: &str) -> Result<BTreeSet<Uuid>, StoreE
 /// The members selection scores for an ask, and how they were found — from the `selection`
 /// index, never every member:
 ///
-/// 1. those who cover one of the alert's topics **and** know one of its regions (or `global`);
-/// 2. if that gives fewer than `enough` or fewer lines than `lines`, those who cover a topic
+/// 1. those who cover one of the alert's topics **and** know one of its regions (or `global`):
+///    the topics' entries, with their cards, filtered by region — range scans alone;
+/// 2. if that gives fewer than `enough` or fewer lines than `min_lines`, those who cover a topic
 ///    **or** know a region;
 /// 3. if still short, everyone on each configured line.
 pub fn candidates(
@@ -230,38 +256,33 @@ pub fn candidates(
     lines: &[String],
     enough: usize,
     min_lines: usize,
-) -> Result<(Vec<(Member, History)>, String), StoreError> {
-    let union = |kind: &str, tags: &[String]| -> Result<BTreeSet<Uuid>, StoreError> {
-        let mut all = BTreeSet::new();
-        for tag in tags {
-            all.extend(tagged(store, kind, tag)?);
+) -> Result<(Vec<(Profile, History)>, String), StoreError> {
+    let today = ask.now.date_naive();
+    let knows_region = |p: &Profile| {
+        p.regions
+            .iter()
+            .any(|r| r == "global" || ask.regions.contains(r))
+    };
+    // The topics' cards: each member once, however many of the alert's topics they cover.
+    let mut by_topic: BTreeMap<Uuid, Card> = BTreeMap::new();
+    for topic in ask.topics {
+        for entry in store.scan::<Card>(SELECTION, tag_key("t", topic, None))? {
+            let (_, card) = entry?;
+            by_topic.entry(card.profile.member_id).or_insert(card);
         }
-        Ok(all)
-    };
-    let by_topic = union("t", ask.topics)?;
-    let mut regions = ask.regions.to_vec();
-    regions.push("global".into());
-    let by_region = union("r", &regions)?;
-    let load = |ids: &BTreeSet<Uuid>| -> Result<Vec<(Member, History)>, StoreError> {
-        let members = store.get_many::<Member, _>(MEMBERS, ids.iter().map(|id| *id.as_bytes()))?;
-        let histories =
-            store.get_many::<History, _>(HISTORY, ids.iter().map(|id| *id.as_bytes()))?;
-        Ok(members
-            .into_iter()
-            .zip(histories)
-            .filter_map(|(m, h)| m.map(|m| (m, h.unwrap_or_default())))
-            .filter(|(m, _)| m.available_on(ask.now.date_naive()))
-            .collect())
-    };
-    let short = |found: &[(Member, History)]| {
+    }
+    let short = |found: &[(Profile, History)]| {
         let lines: BTreeSet<&str> = found
             .iter()
-            .flat_map(|(m, _)| m.lines.iter().map(String::as_str))
+            .flat_map(|(p, _)| p.lines.iter().map(String::as_str))
             .collect();
         found.len() < enough || lines.len() < min_lines
     };
-    let both: BTreeSet<Uuid> = by_topic.intersection(&by_region).copied().collect();
-    let found = load(&both)?;
+    let found: Vec<(Profile, History)> = by_topic
+        .values()
+        .filter(|c| knows_region(&c.profile) && c.profile.available_on(today))
+        .map(|c| (c.profile.clone(), c.history.clone()))
+        .collect();
     if !short(&found) {
         let how = format!(
             "{} available members cover a topic and a region of the alert",
@@ -269,8 +290,41 @@ pub fn candidates(
         );
         return Ok((found, how));
     }
-    let either: BTreeSet<Uuid> = by_topic.union(&by_region).copied().collect();
-    let found = load(&either)?;
+    // Wider: members beyond the topics' cards are looked up by id.
+    let load = |ids: BTreeSet<Uuid>| -> Result<Vec<(Profile, History)>, StoreError> {
+        let mut all: Vec<(Profile, History)> = Vec::new();
+        let mut missing = Vec::new();
+        for id in ids {
+            match by_topic.get(&id) {
+                Some(card) => all.push((card.profile.clone(), card.history.clone())),
+                None => missing.push(id),
+            }
+        }
+        let members =
+            store.get_many::<Member, _>(MEMBERS, missing.iter().map(|id| *id.as_bytes()))?;
+        let histories =
+            store.get_many::<History, _>(HISTORY, missing.iter().map(|id| *id.as_bytes()))?;
+        all.extend(
+            members
+                .into_iter()
+                .zip(histories)
+                .filter_map(|(m, h)| m.map(|m| (m.profile(), h.unwrap_or_default()))),
+        );
+        all.retain(|(p, _)| p.available_on(today));
+        Ok(all)
+    };
+    let union = |kind: &str, tags: &[String]| -> Result<BTreeSet<Uuid>, StoreError> {
+        let mut all = BTreeSet::new();
+        for tag in tags {
+            all.extend(tagged(store, kind, tag)?);
+        }
+        Ok(all)
+    };
+    let mut regions = ask.regions.to_vec();
+    regions.push("global".into());
+    let mut either = union("r", &regions)?;
+    either.extend(by_topic.keys().copied());
+    let found = load(either)?;
     if !short(&found) {
         let how = format!(
             "{} available members cover a topic or a region of the alert (too few cover both)",
@@ -278,8 +332,7 @@ pub fn candidates(
         );
         return Ok((found, how));
     }
-    let everyone = union("l", lines)?;
-    let found = load(&everyone)?;
+    let found = load(union("l", lines)?)?;
     let how = format!(
         "{} available members on the roster considered (too few cover the alert's topics or \
          regions)",
@@ -292,8 +345,13 @@ pub(crate) fn history_in(tx: &Tx<'_>, member: Uuid) -> Result<History, StoreErro
     Ok(tx.get(HISTORY, member.as_bytes())?.unwrap_or_default())
 }
 
+/// Writes a member's history, and the cards in the selection index that carry it.
 pub(crate) fn put_history(tx: &Tx<'_>, member: Uuid, history: &History) -> Result<(), StoreError> {
-    tx.put(HISTORY, member.as_bytes(), history)
+    tx.put(HISTORY, member.as_bytes(), history)?;
+    match member_in(tx, member)? {
+        Some(m) => put_selection(tx, &m, history),
+        None => Ok(()),
+    }
 }
 
 pub fn panel(store: &Store, alert_id: Uuid) -> Result<Option<Panel>, StoreError> {

@@ -60,6 +60,22 @@ impl Member {
         self.active && !self.erased && self.on_leave_until.is_none_or(|until| day > until)
     }
 
+    /// What selection reads of them.
+    pub fn profile(&self) -> Profile {
+        Profile {
+            member_id: self.member_id,
+            name: self.name.clone(),
+            lines: self.lines.clone(),
+            topics: self.topics.clone(),
+            regions: self.regions.clone(),
+            languages_written: self.languages_written.clone(),
+            languages_read: self.languages_read.clone(),
+            time_zone: self.time_zone,
+            on_leave_until: self.on_leave_until,
+            active: self.active && !self.erased,
+        }
+    }
+
     /// As events carry members (their first line stands for them in one-line summaries).
     pub fn panel_member(&self) -> PanelMember {
         PanelMember {
@@ -120,6 +136,45 @@ impl Member {
             updated_at: now,
             ..self.clone()
         }
+    }
+}
+
+/// What selection reads of a member: their values that score, and nothing personal beyond the
+/// name. Kept in the selection index beside each topic the member covers, so that finding and
+/// scoring candidates reads the index alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    pub member_id: Uuid,
+    pub name: String,
+    pub lines: Vec<String>,
+    pub topics: Vec<String>,
+    pub regions: Vec<String>,
+    pub languages_written: Vec<LanguageCode>,
+    pub languages_read: Vec<LanguageCode>,
+    pub time_zone: Tz,
+    pub on_leave_until: Option<NaiveDate>,
+    pub active: bool,
+}
+
+impl Profile {
+    /// Can be invited on `day` (UTC).
+    pub fn available_on(&self, day: NaiveDate) -> bool {
+        self.active && self.on_leave_until.is_none_or(|until| day > until)
+    }
+
+    /// Reads `language`, written ones included.
+    pub fn reads(&self, language: &LanguageCode) -> bool {
+        let primary = language.primary();
+        self.languages_written
+            .iter()
+            .chain(&self.languages_read)
+            .any(|l| l.primary() == primary)
+    }
+
+    pub fn writes(&self, language: &str) -> bool {
+        self.languages_written
+            .iter()
+            .any(|l| l.primary() == language)
     }
 }
 

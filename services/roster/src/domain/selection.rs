@@ -26,7 +26,7 @@
 //! decline or a silence, and is chosen to restore the balance when the members still in play
 //! could no longer form it.
 
-use super::member::Member;
+use super::member::{Member, Profile};
 use chrono::{DateTime, Duration, Timelike, Utc};
 use rrm_contracts::LanguageCode;
 use serde::{Deserialize, Serialize};
@@ -92,13 +92,13 @@ impl Scored {
 /// Scores one member for an ask, with every reason. Members who cannot be invited today are
 /// not scored (`None`).
 pub fn score(member: &Member, history: &History, ask: &Ask<'_>) -> Option<Scored> {
-    score_with(member, history, ask, true)
+    score_with(&member.profile(), history, ask, true)
 }
 
 /// [`score`], the reasons written only when `explain`: ranking thousands of candidates needs
 /// the points; only those invited need the words (the same points, scored again).
 pub fn score_with(
-    member: &Member,
+    member: &Profile,
     history: &History,
     ask: &Ask<'_>,
     explain: bool,
