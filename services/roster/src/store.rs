@@ -4,10 +4,11 @@
 //!   `members_by_name`: lower-case name, NUL, id → id (listing order).
 //! - `selection`: the index panel selection reads instead of every member. One key per topic,
 //!   region and line of each member who can be invited (active, not erased):
-//!   `t:<topic>`, `r:<region>`, `l:<line>`, then NUL and the member's id (16 bytes). A topic's
-//!   entries hold the member's [`Card`] (what scores: their [`Profile`] and [`History`]), so the
-//!   usual selection — members who cover a topic of the alert and know one of its regions — is
-//!   range scans alone; region and line entries hold nothing.
+//!   `t:<topic>`, `r:<region>`, `l:<line>`, and `p:<topic>|<region>` for each topic and region
+//!   they cover together, then NUL and the member's id (16 bytes). The `p:` entries hold the
+//!   member's [`Card`] (what scores: their [`Profile`] and [`History`]), so the usual selection
+//!   — members who cover a topic of the alert and know one of its regions — is range scans over
+//!   exactly those members; the other entries hold nothing.
 //! - `history`: member id → [`History`] (answers, authorships: the score's history part).
 //! - `panels`: alert id → [`Panel`]; `invitations`: invitation id → [`Invitation`].
 //! - `timers`: due time (ms, big-endian), invitation id, kind → [`Timer`]: the mobilisation
@@ -65,9 +66,21 @@ fn selection_keys(member: &Member) -> Vec<Vec<u8>> {
         .map(|t| ("t", t))
         .chain(member.regions.iter().map(|r| ("r", r)))
         .chain(member.lines.iter().map(|l| ("l", l)));
-    tagged
+    let mut keys: Vec<Vec<u8>> = tagged
         .map(|(kind, tag)| tag_key(kind, tag, Some(member.member_id)))
-        .collect()
+        .collect();
+    // One entry per topic and region the member covers together: where their card is.
+    for topic in &member.topics {
+        for region in &member.regions {
+            keys.push(tag_key("p", &pair(topic, region), Some(member.member_id)));
+        }
+    }
+    keys
+}
+
+/// A topic and a region as one tag (tags never hold `|`).
+fn pair(topic: &str, region: &str) -> String {
+    format!("{topic}|{region}")
 }
 
 fn tag_key(kind: &str, tag: &str, member: Option<Uuid>) -> Vec<u8> {
@@ -79,7 +92,7 @@ fn tag_key(kind: &str, tag: &str, member: Option<Uuid>) -> Vec<u8> {
     key
 }
 
-/// What a topic's entry in the selection index holds: all that scores a member.
+/// What a member's `p:` entries in the selection index hold: all that scores them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Card {
     pub profile: Profile,
@@ -87,14 +100,14 @@ pub struct Card {
     pub history: History,
 }
 
-/// Writes a member's selection entries (their topics' with the card).
+/// Writes a member's selection entries (the `p:` ones with their card).
 fn put_selection(tx: &Tx<'_>, member: &Member, history: &History) -> Result<(), StoreError> {
     let card = Card {
         profile: member.profile(),
         history: history.clone(),
     };
     for key in selection_keys(member) {
-        if key.starts_with(b"t:") {
+        if key.starts_with(b"p:") {
             tx.put(SELECTION, key, &card)?;
         } else {
             tx.put(SELECTION, key, &())?;
@@ -246,7 +259,7 @@ fn tagged(store: &Store, kind: &str, tag: &str) -> Result<BTreeSet<Uuid>, StoreE
 /// index, never every member:
 ///
 /// 1. those who cover one of the alert's topics **and** know one of its regions (or `global`):
-///    the topics' entries, with their cards, filtered by region — range scans alone;
+///    the `p:` entries of each such pair, with their cards — range scans alone;
 /// 2. if that gives fewer than `enough` or fewer lines than `min_lines`, those who cover a topic
 ///    **or** know a region;
 /// 3. if still short, everyone on each configured line.
@@ -258,17 +271,18 @@ pub fn candidates(
     min_lines: usize,
 ) -> Result<(Vec<(Profile, History)>, String), StoreError> {
     let today = ask.now.date_naive();
-    let knows_region = |p: &Profile| {
-        p.regions
-            .iter()
-            .any(|r| r == "global" || ask.regions.contains(r))
-    };
-    // The topics' cards: each member once, however many of the alert's topics they cover.
+    // The cards under each topic and region of the alert (`global` included): each member
+    // once, however many of them they cover.
+    let mut regions = ask.regions.to_vec();
+    regions.push("global".into());
     let mut by_topic: BTreeMap<Uuid, Card> = BTreeMap::new();
     for topic in ask.topics {
-        for entry in store.scan::<Card>(SELECTION, tag_key("t", topic, None))? {
-            let (_, card) = entry?;
-            by_topic.entry(card.profile.member_id).or_insert(card);
+        for region in &regions {
+            let prefix = tag_key("p", &pair(topic, region), None);
+            for entry in store.scan::<Card>(SELECTION, prefix)? {
+                let (_, card) = entry?;
+                by_topic.entry(card.profile.member_id).or_insert(card);
+            }
         }
     }
     let short = |found: &[(Profile, History)]| {
@@ -280,7 +294,7 @@ pub fn candidates(
     };
     let found: Vec<(Profile, History)> = by_topic
         .values()
-        .filter(|c| knows_region(&c.profile) && c.profile.available_on(today))
+        .filter(|c| c.profile.available_on(today))
         .map(|c| (c.profile.clone(), c.history.clone()))
         .collect();
     if !short(&found) {
@@ -320,10 +334,8 @@ pub fn candidates(
         }
         Ok(all)
     };
-    let mut regions = ask.regions.to_vec();
-    regions.push("global".into());
     let mut either = union("r", &regions)?;
-    either.extend(by_topic.keys().copied());
+    either.extend(union("t", ask.topics)?);
     let found = load(either)?;
     if !short(&found) {
         let how = format!(
