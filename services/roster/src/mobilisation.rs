@@ -195,7 +195,7 @@ impl Roster {
         let mut invitation = Invitation::new(panel.alert.alert_id, scored, now);
         invitation.alternate_for = alternate_for;
         invitation.invited_by = invited_by.map(str::to_owned);
-        self.mail_member(tx, panel, member, &invitation, "invitation", now)?;
+        self.mail_member(tx, panel, member, &invitation, "invitation")?;
         store::put_invitation(tx, &invitation)?;
         panel.invitations.push(invitation.invitation_id);
         let budget = chrono::Duration::from_std(self.settings.mobilisation_budget)
@@ -239,7 +239,6 @@ impl Roster {
         member: &Member,
         invitation: &Invitation,
         kind: &str,
-        now: DateTime<Utc>,
     ) -> TxResult<(), HandleError> {
         let language = Self::mail_language(member);
         let token = self.links.sign(
@@ -282,7 +281,6 @@ impl Roster {
             correlation_id: Some(panel.alert.alert_id),
             tag: serde_json::Value::Null,
         };
-        let _ = now;
         mail::enqueue(tx, mail, &self.mail_domain)?;
         Ok(())
     }
@@ -569,7 +567,7 @@ impl Roster {
                 }
                 invitation.reminded_at = Some(now);
                 store::put_invitation(tx, &invitation)?;
-                self.mail_member(tx, &panel, &member, &invitation, "reminder", now)?;
+                self.mail_member(tx, &panel, &member, &invitation, "reminder")?;
                 tx.emit(&Envelope::new(
                     &Event::MemberReminded(MemberReminded {
                         alert_id: panel.alert.alert_id,
@@ -705,7 +703,7 @@ impl Roster {
                 }
                 Answer::Accepted => {
                     if let Some(member) = store::member_in(tx, inv.member_id)? {
-                        self.mail_member(tx, &panel, &member, &inv, "stand_down", now)?;
+                        self.mail_member(tx, &panel, &member, &inv, "stand_down")?;
                     }
                 }
                 Answer::Declined | Answer::Withdrawn => {}
