@@ -131,10 +131,19 @@ pub async fn write_and_submit(stack: &Stack) -> Result<Vec<String>> {
 pub async fn signing_links(stack: &Stack, authors: &[String]) -> Result<Vec<CapturedMail>> {
     let mails = stack
         .wait_mails("the signing links", STEP, |m| {
-            subject_starts(m, "Please sign the op-ed:").len() >= authors.len()
+            subject_starts(m, "Please sign the op-ed:")
+                .iter()
+                .filter(|m| m.envelope_to.iter().any(|to| authors.contains(to)))
+                .count()
+                >= authors.len()
         })
         .await?;
-    Ok(subject_starts(&mails, "Please sign the op-ed:"))
+    // Co-signers (members who accepted after the panel formed) are sent links too; the op-ed
+    // waits for the authors only.
+    Ok(subject_starts(&mails, "Please sign the op-ed:")
+        .into_iter()
+        .filter(|m| m.envelope_to.iter().any(|to| authors.contains(to)))
+        .collect())
 }
 
 /// Every author opens the signing link, checks the hash shown, and co-signs.

@@ -388,3 +388,89 @@ async fn an_empty_text_is_refused_on_the_page_and_saves_nothing() {
     assert!(page.contains("title: must be"), "{page}");
     assert_eq!(store::version_count(&f.app.store).unwrap(), 0);
 }
+
+impl Fixture {
+    /// A member who accepted after the panel formed, announced as roster does.
+    async fn cosigner_joins(&self, name: &str) -> PanelMember {
+        let member = author(name, "Christian");
+        let event = Event::CosignerJoined(rrm_contracts::CosignerJoined {
+            alert_id: self.draft().panel.alert_id,
+            panel_id: self.draft().panel.panel_id,
+            member: member.clone(),
+        });
+        let envelope = Envelope::new(&event, "roster", None, None);
+        let handler = self.app.clone();
+        self.app
+            .store
+            .transact::<_, HandleError, _>(move |tx| handler.handle(tx, &envelope, &event, &None))
+            .await
+            .unwrap();
+        member
+    }
+
+    async fn sign_as(&self, member: &PanelMember, hash: &str) -> (u16, String) {
+        let token = self.app.links.sign(
+            SIGN,
+            &member.member_id.to_string(),
+            &signing_object(self.draft_id, self.draft().round),
+            Some(hash),
+        );
+        let link = format!("/sign/{token}");
+        let csrf = self.csrf(&link);
+        self.post(&link, &[("csrf", &csrf)]).await
+    }
+}
+
+#[tokio::test]
+async fn a_cosigner_is_sent_the_text_out_for_signature_and_named_after_the_authors() {
+    let f = fixture().await;
+    let hash = f
+        .save_with(0, "Common ground", "We stand together.", "submit")
+        .await;
+    let grace = f.cosigner_joins("Grace").await;
+    // Sent the link to the version already out for signature, at once.
+    let mails: Vec<mail::OutgoingMail> = f
+        .app
+        .store
+        .scan::<mail::OutgoingMail>(mail::TREE, b"")
+        .unwrap()
+        .map(|r| r.unwrap().1)
+        .filter(|m| m.mail.to == grace.email)
+        .collect();
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].mail.text.contains("/sign/"));
+    // Signing, then the authors: approved with the co-signer named after them.
+    assert_eq!(f.sign_as(&grace, &hash).await.0, 200);
+    assert!(
+        f.approved().is_empty(),
+        "the op-ed waits for the authors, not the co-signer"
+    );
+    f.sign(0, &hash).await;
+    f.sign(1, &hash).await;
+    let approved = f.approved();
+    assert_eq!(approved.len(), 1);
+    let names: Vec<&str> = approved[0]
+        .signatories
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(names, ["Amina", "David", "Grace"]);
+}
+
+#[tokio::test]
+async fn a_cosigner_signing_after_approval_is_told_and_changes_nothing() {
+    let f = fixture().await;
+    let hash = f
+        .save_with(0, "Common ground", "We stand together.", "submit")
+        .await;
+    let late = f.cosigner_joins("Late").await;
+    f.sign(0, &hash).await;
+    f.sign(1, &hash).await;
+    assert_eq!(f.approved().len(), 1);
+    let (status, page) = f.sign_as(&late, &hash).await;
+    assert_eq!(status, 409, "{page}");
+    assert!(page.contains("Already approved"), "{page}");
+    assert!(!f.signed(&hash).contains(&late.member_id));
+    // An author clicking again is told their signature is recorded.
+    assert_eq!(f.sign(0, &hash).await.0, 200);
+}

@@ -115,8 +115,12 @@ pub(crate) struct SignForm {
 
 enum Signed {
     Replaced,
+    /// Approved already: the op-ed went out with the signatures given before.
+    Closed,
     Already,
-    Now { approved: bool },
+    Now {
+        approved: bool,
+    },
 }
 
 pub(crate) async fn sign_version(
@@ -153,6 +157,10 @@ pub(crate) async fn sign_version(
         let mut signatures = store::signatures_in(tx, draft.draft_id, round, &hash)?;
         if signatures.members().contains(&author.member_id) {
             return Ok(Signed::Already);
+        }
+        // A co-signer's link stays open after the authors approved: too late to be named.
+        if draft.approved.is_some() {
+            return Ok(Signed::Closed);
         }
         signatures.0.push(Signatory {
             member_id: author.member_id,
@@ -213,6 +221,11 @@ pub(crate) async fn sign_version(
         Signed::Replaced => (
             "This signing request was withdrawn",
             "The op-ed was changed or sent out for signature again since this link was sent, so it can no longer be signed here. Nothing was changed. Every author gets a new link whenever a version is sent out for signature.",
+            StatusCode::CONFLICT,
+        ),
+        Signed::Closed => (
+            "Already approved",
+            "Every author had signed, and the op-ed went out with the signatures given until then. Yours was not added; nothing was changed. Thank you.",
             StatusCode::CONFLICT,
         ),
         Signed::Already => (
