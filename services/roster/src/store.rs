@@ -339,15 +339,16 @@ pub fn candidates(
     let found = load(either)?;
     if !short(&found) {
         let how = format!(
-            "{} available members cover a topic or a region of the alert (too few cover both)",
+            "{} available members cover a topic or a region of the alert (fewer than {enough} \
+             cover both)",
             found.len()
         );
         return Ok((found, how));
     }
     let found = load(union("l", lines)?)?;
     let how = format!(
-        "{} available members on the roster considered (too few cover the alert's topics or \
-         regions)",
+        "{} available members on the roster considered (fewer than {enough} cover a topic or a \
+         region of the alert)",
         found.len()
     );
     Ok((found, how))
