@@ -57,6 +57,28 @@ pub struct FieldProblem {
     pub message: String,
 }
 
+impl FieldProblem {
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// Problems by field, each field's messages joined, for forms' templates (`errors.title`).
+    pub fn by_field(problems: &[FieldProblem]) -> std::collections::BTreeMap<String, String> {
+        let mut fields = std::collections::BTreeMap::<String, String>::new();
+        for p in problems {
+            let entry = fields.entry(p.field.clone()).or_default();
+            if !entry.is_empty() {
+                entry.push_str("; ");
+            }
+            entry.push_str(&p.message);
+        }
+        fields
+    }
+}
+
 impl Problem {
     pub fn new(status: StatusCode, title: &str, detail: impl Into<String>) -> Self {
         Self {

@@ -32,7 +32,7 @@ pub async fn show(
     notice: Result<Query<Notice>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     if !who.may("alerts:read") {
-        return s.forbidden(&who, "alerts:read", "reading alerts");
+        return s.console.lacks_scope(&who, "alerts:read", "reading alerts");
     }
     let id = match parse_id(&s, &who, &id) {
         Ok(id) => id,
@@ -68,14 +68,14 @@ async fn render(
     let (alert, pipeline, timeline) = match read {
         Ok(Some(found)) => found,
         Ok(None) => {
-            return s.error(
+            return s.console.error(
                 who,
                 StatusCode::NOT_FOUND,
                 "No such alert",
                 "There is no alert with this id. It may have been mistyped; the alerts list has every alert.",
             );
         }
-        Err(e) => return s.unavailable(who, e),
+        Err(e) => return s.console.unavailable(who, e),
     };
     let view = AlertView::new(&alert, pipeline.as_ref(), false, timeline);
     let open = alert.status == AlertStatus::Open;
@@ -138,7 +138,9 @@ pub async fn cancel(
     }: ConsoleForm<CancelForm>,
 ) -> Response {
     if !who.may("alerts:write") {
-        return s.forbidden(&who, "alerts:write", "cancelling an alert");
+        return s
+            .console
+            .lacks_scope(&who, "alerts:write", "cancelling an alert");
     }
     let id = match parse_id(&s, &who, &id) {
         Ok(id) => id,
@@ -181,7 +183,7 @@ pub async fn cancel(
             span.in_scope(|| tracing::info!("alert cancelled from the console"));
             see_other(&s.url(&format!("/console/alerts/{id}?notice=cancelled")))
         }
-        Err(rrm_bus::TxError::Abort(None)) => s.error(
+        Err(rrm_bus::TxError::Abort(None)) => s.console.error(
             &who,
             StatusCode::NOT_FOUND,
             "No such alert",
@@ -199,13 +201,13 @@ pub async fn cancel(
             )
             .await
         }
-        Err(rrm_bus::TxError::Storage(e)) => s.unavailable(&who, e),
+        Err(rrm_bus::TxError::Storage(e)) => s.console.unavailable(&who, e),
     }
 }
 
 fn parse_id(s: &ConsoleApp, who: &SignedIn, raw: &str) -> Result<Uuid, Response> {
     Uuid::parse_str(raw).map_err(|_| {
-        s.error(
+        s.console.error(
             who,
             StatusCode::BAD_REQUEST,
             "Not an alert address",

@@ -1,7 +1,7 @@
 //! `GET /console`: the alerts, newest first, a page at a time, with the filters of the API's
 //! listing (status, overdue, since) as a GET form. Reloads itself every 30 s.
 
-use super::{ConsoleApp, by_field, local_value, parse_utc};
+use super::{ConsoleApp, local_value, parse_utc};
 use crate::api::alerts::{cursor, parse_cursor, summaries};
 use crate::domain::{AlertStatus, ListFilter};
 use axum::extract::{Query, State};
@@ -36,7 +36,7 @@ pub async fn list(
 ) -> Response {
     let query = query.map(|q| q.0).unwrap_or_default();
     if !who.may("alerts:read") {
-        return s.forbidden(&who, "alerts:read", "reading alerts");
+        return s.console.lacks_scope(&who, "alerts:read", "reading alerts");
     }
     let mut problems = Vec::new();
     let mut problem = |field: &str, message: &str| {
@@ -109,7 +109,7 @@ pub async fn list(
             StatusCode::BAD_REQUEST,
             "Alerts",
             "alerts",
-            &json!({ "form": form, "errors": by_field(&problems), "alerts": [], "may_raise": who.may("alerts:write") }),
+            &json!({ "form": form, "errors": FieldProblem::by_field(&problems), "alerts": [], "may_raise": who.may("alerts:write") }),
             &who.frame(),
         );
     }
@@ -123,7 +123,7 @@ pub async fn list(
         .await;
     let mut alerts = match alerts {
         Ok(alerts) => alerts,
-        Err(e) => return s.unavailable(&who, e),
+        Err(e) => return s.console.unavailable(&who, e),
     };
     let next = if alerts.len() > PAGE {
         alerts.truncate(PAGE);

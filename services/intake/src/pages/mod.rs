@@ -18,10 +18,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use rrm_platform::FieldProblem;
 use rrm_platform::Pages;
-use rrm_platform::console::{Console, Frame, SignedIn};
-use std::collections::BTreeMap;
+use rrm_platform::console::{Console, Frame};
 use std::sync::Arc;
 
 /// What every console page shares: the API's state, the console shell, the templates.
@@ -94,54 +92,6 @@ impl ConsoleApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
-
-    /// A readable error page in the console layout.
-    pub fn error(
-        &self,
-        who: &SignedIn,
-        status: StatusCode,
-        title: &str,
-        message: &str,
-    ) -> Response {
-        self.pages
-            .console_error(status, title, message, &who.frame())
-    }
-
-    /// The page for a coordinator whose token lacks `scope`.
-    pub fn forbidden(&self, who: &SignedIn, scope: &str, what: &str) -> Response {
-        self.error(
-            who,
-            StatusCode::FORBIDDEN,
-            "Not allowed with your token",
-            &format!(
-                "Your token does not have the \u{201c}{scope}\u{201d} scope, which {what} needs. Ask an admin for a token that has it."
-            ),
-        )
-    }
-
-    /// The page when the store could not be read or written: nothing changed.
-    pub fn unavailable(&self, who: &SignedIn, e: impl std::fmt::Display) -> Response {
-        tracing::error!(error = %e, "console request failed");
-        self.error(
-            who,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Please try again",
-            "This could not be done just now; nothing was changed.",
-        )
-    }
-}
-
-/// Field problems by field, each field's messages joined, for templates (`errors.title`).
-pub fn by_field(problems: &[FieldProblem]) -> BTreeMap<String, String> {
-    let mut fields: BTreeMap<String, String> = BTreeMap::new();
-    for p in problems {
-        let entry = fields.entry(p.field.clone()).or_default();
-        if !entry.is_empty() {
-            entry.push_str("; ");
-        }
-        entry.push_str(&p.message);
-    }
-    fields
 }
 
 /// A time typed into a `datetime-local` field (`2026-11-23T19:16`, seconds optional), read as

@@ -2,7 +2,7 @@
 //! message under each field and what was typed kept; a raised alert, or the open alert the form
 //! repeats, is shown on its own page. Needs the `alerts:write` scope.
 
-use super::{ConsoleApp, by_field, comma_list, local_value, parse_utc};
+use super::{ConsoleApp, comma_list, local_value, parse_utc};
 use crate::api::alerts::raise_in;
 use crate::domain::{self, Defaults, NewAlert};
 use axum::extract::State;
@@ -41,7 +41,9 @@ pub struct RaiseForm {
 
 pub async fn form(State(s): State<ConsoleApp>, who: SignedIn) -> Response {
     if !who.may("alerts:write") {
-        return s.forbidden(&who, "alerts:write", "raising an alert");
+        return s
+            .console
+            .lacks_scope(&who, "alerts:write", "raising an alert");
     }
     let form = RaiseForm {
         severity: "high".into(),
@@ -59,7 +61,9 @@ pub async fn submit(
     }: ConsoleForm<RaiseForm>,
 ) -> Response {
     if !who.may("alerts:write") {
-        return s.forbidden(&who, "alerts:write", "raising an alert");
+        return s
+            .console
+            .lacks_scope(&who, "alerts:write", "raising an alert");
     }
     let now = Utc::now();
     let (input, mut problems) = read(&form);
@@ -92,7 +96,7 @@ pub async fn submit(
         .await;
     let (stored, duplicate) = match stored {
         Ok(stored) => stored,
-        Err(e) => return s.unavailable(&who, e),
+        Err(e) => return s.console.unavailable(&who, e),
     };
     let span = tracing::info_span!("alert", correlation_id = %stored.alert_id);
     span.in_scope(|| tracing::info!(duplicate, "alert raised from the console"));
@@ -166,7 +170,7 @@ fn page(
         "raise",
         &json!({
             "form": form,
-            "errors": by_field(problems),
+            "errors": FieldProblem::by_field(problems),
             "severities": severities,
             "default_languages": defaults.join(", "),
             "supported_languages": supported.join(", "),

@@ -2,7 +2,7 @@
 //! issues one (its secret shown once, on the page that answers the form), and a revoke button
 //! per token. Issuing and revoking go through the API's own functions, events included.
 
-use super::{ConsoleApp, by_field, parse_utc};
+use super::{ConsoleApp, parse_utc};
 use crate::api::tokens::{issue_token, revoke as revoke_in};
 use crate::domain::{self, NewToken, SCOPES};
 use crate::store;
@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 pub async fn list(State(s): State<ConsoleApp>, who: SignedIn) -> Response {
     if !who.may("admin") {
-        return s.forbidden(&who, "admin", "managing tokens");
+        return s.console.lacks_scope(&who, "admin", "managing tokens");
     }
     page(&s, &who, StatusCode::OK, &[], "", &[], "").await
 }
@@ -33,7 +33,7 @@ pub async fn create(
     }: ConsoleForm<Vec<(String, String)>>,
 ) -> Response {
     if !who.may("admin") {
-        return s.forbidden(&who, "admin", "managing tokens");
+        return s.console.lacks_scope(&who, "admin", "managing tokens");
     }
     let field = |name: &str| {
         form.iter()
@@ -86,7 +86,7 @@ pub async fn create(
     };
     let issued = match issue_token(&s.app, valid, &who.coordinator.name, now).await {
         Ok(issued) => issued,
-        Err(e) => return s.unavailable(&who, e),
+        Err(e) => return s.console.unavailable(&who, e),
     };
     s.page(
         StatusCode::CREATED,
@@ -111,10 +111,10 @@ pub async fn revoke(
     ConsoleForm { signed_in: who, .. }: ConsoleForm<JustCsrf>,
 ) -> Response {
     if !who.may("admin") {
-        return s.forbidden(&who, "admin", "managing tokens");
+        return s.console.lacks_scope(&who, "admin", "managing tokens");
     }
     let Ok(id) = Uuid::parse_str(&id) else {
-        return s.error(
+        return s.console.error(
             &who,
             StatusCode::BAD_REQUEST,
             "Not a token",
@@ -137,13 +137,13 @@ pub async fn revoke(
             }
             see_other(&s.url("/console/tokens"))
         }
-        Err(TxError::Abort(())) => s.error(
+        Err(TxError::Abort(())) => s.console.error(
             &who,
             StatusCode::NOT_FOUND,
             "No such token",
             "There is no token with this id.",
         ),
-        Err(TxError::Storage(e)) => s.unavailable(&who, e),
+        Err(TxError::Storage(e)) => s.console.unavailable(&who, e),
     }
 }
 
@@ -158,7 +158,7 @@ async fn page(
 ) -> Response {
     let tokens = match s.app.service.store.read(store::all_tokens).await {
         Ok(tokens) => tokens,
-        Err(e) => return s.unavailable(who, e),
+        Err(e) => return s.console.unavailable(who, e),
     };
     let now = Utc::now();
     let tokens: Vec<_> = tokens
@@ -182,7 +182,7 @@ async fn page(
         &json!({
             "tokens": tokens,
             "scopes": choices,
-            "errors": by_field(problems),
+            "errors": FieldProblem::by_field(problems),
             "form": { "name": name, "expires_at": expires },
             "csrf": who.csrf(),
         }),

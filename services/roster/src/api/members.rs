@@ -5,7 +5,7 @@
 
 use crate::Roster;
 use crate::domain::csv::{self, RowError};
-use crate::domain::{Answer, FieldError, Invitation, Member, MemberInput, member};
+use crate::domain::{Answer, Invitation, Member, MemberInput, member};
 use crate::store::{self, MemberFilter};
 use axum::Json;
 use axum::body::Bytes;
@@ -24,7 +24,7 @@ const SCOPE: &str = "roster:write";
 /// Why a change to a member was refused.
 #[derive(Debug)]
 pub enum Refused {
-    Invalid(Vec<FieldError>),
+    Invalid(Vec<FieldProblem>),
     /// The address belongs to another member.
     Duplicate(String),
     NotFound,
@@ -40,15 +40,7 @@ impl From<rrm_bus::StoreError> for Refused {
 impl From<Refused> for Problem {
     fn from(refused: Refused) -> Self {
         match refused {
-            Refused::Invalid(errors) => Problem::invalid_fields(
-                errors
-                    .into_iter()
-                    .map(|e| FieldProblem {
-                        field: e.field,
-                        message: e.message,
-                    })
-                    .collect(),
-            ),
+            Refused::Invalid(errors) => Problem::invalid_fields(errors),
             Refused::Duplicate(email) => Problem::new(
                 StatusCode::CONFLICT,
                 "Already on the roster",

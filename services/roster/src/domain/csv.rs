@@ -7,7 +7,8 @@
 //! checks every row before anything is imported; each bad row is reported with its line in the
 //! file (the header is line 1).
 
-use super::member::{FieldError, Member, MemberInput, list};
+use super::member::{Member, MemberInput, list};
+use rrm_platform::FieldProblem;
 use serde::Serialize;
 
 /// The columns, in the order export writes them.
@@ -36,7 +37,7 @@ pub struct RowError {
 }
 
 impl RowError {
-    pub fn new(row: u64, error: FieldError) -> Self {
+    pub fn new(row: u64, error: FieldProblem) -> Self {
         Self {
             row,
             field: error.field,

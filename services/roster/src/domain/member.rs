@@ -5,6 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rrm_contracts::{EmailAddress, LanguageCode, PanelMember};
+use rrm_platform::FieldProblem;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use utoipa::ToSchema;
@@ -224,18 +225,8 @@ fn some_or_null<'de, D: serde::Deserializer<'de>>(
     Ok(Some(Option::deserialize(d)?))
 }
 
-/// One field that did not parse.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-fn problem(field: &str, message: impl Into<String>) -> FieldError {
-    FieldError {
-        field: field.into(),
-        message: message.into(),
-    }
+fn problem(field: &str, message: impl Into<String>) -> FieldProblem {
+    FieldProblem::new(field, message)
 }
 
 const NAME_MAX: usize = 120;
@@ -245,7 +236,7 @@ const LIST_MAX: usize = 24;
 
 /// A name, title or affiliation: trimmed, no control characters (they could forge lines in
 /// e-mails and CSV exports), at most `max` characters.
-fn text(field: &str, raw: &str, required: bool, max: usize) -> Result<String, FieldError> {
+fn text(field: &str, raw: &str, required: bool, max: usize) -> Result<String, FieldProblem> {
     let value = raw.trim();
     if value.chars().any(char::is_control) {
         return Err(problem(field, "must not contain control characters"));
@@ -260,7 +251,7 @@ fn text(field: &str, raw: &str, required: bool, max: usize) -> Result<String, Fi
 }
 
 /// Tags: lower-case, trimmed, deduplicated, each `a-z 0-9 -`.
-fn tags(field: &str, raw: &[String]) -> Result<Vec<String>, FieldError> {
+fn tags(field: &str, raw: &[String]) -> Result<Vec<String>, FieldProblem> {
     let mut out: Vec<String> = Vec::new();
     for tag in raw {
         let tag = tag.trim().to_lowercase();
@@ -289,7 +280,7 @@ fn languages(
     field: &str,
     raw: &[String],
     vocabulary: &Vocabulary,
-) -> Result<Vec<LanguageCode>, FieldError> {
+) -> Result<Vec<LanguageCode>, FieldProblem> {
     let mut out: Vec<LanguageCode> = Vec::new();
     for code in raw.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
         let language = LanguageCode::parse(code).map_err(|e| problem(field, e.to_string()))?;
@@ -309,7 +300,7 @@ fn languages(
 }
 
 /// The value of a parsed field, its error kept aside.
-fn keep<T>(errors: &mut Vec<FieldError>, parsed: Result<Option<T>, FieldError>) -> Option<T> {
+fn keep<T>(errors: &mut Vec<FieldProblem>, parsed: Result<Option<T>, FieldProblem>) -> Option<T> {
     parsed.unwrap_or_else(|e| {
         errors.push(e);
         None
@@ -331,7 +322,7 @@ pub fn apply(
     current: Option<&Member>,
     vocabulary: &Vocabulary,
     now: DateTime<Utc>,
-) -> Result<Member, Vec<FieldError>> {
+) -> Result<Member, Vec<FieldProblem>> {
     let mut errors = Vec::new();
     let creating = current.is_none();
     let name = keep(

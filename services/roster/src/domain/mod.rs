@@ -7,6 +7,6 @@ pub mod member;
 pub mod panel;
 pub mod selection;
 
-pub use member::{FieldError, Member, MemberInput, Profile, Vocabulary};
+pub use member::{Member, MemberInput, Profile, Vocabulary};
 pub use panel::{Answer, Invitation, NotRecorded, Panel, Role};
 pub use selection::{Ask, Balance, History, Scored};

@@ -2,7 +2,6 @@
 //! page at a time, add, edit (deactivate, leave), erase, one member's data, CSV import (pasted)
 //! and export. Every change goes through the API's functions.
 
-use super::by_field;
 use crate::Roster;
 use crate::api::members::{self as api, ImportRefused, Refused};
 use crate::domain::{MemberInput, member::list as split};
@@ -10,6 +9,7 @@ use crate::store;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use rrm_platform::FieldProblem;
 use rrm_platform::console::{ConsoleForm, SignedIn, see_other};
 use serde::Deserialize;
 use serde_json::json;
@@ -37,7 +37,9 @@ pub(crate) async fn list(
     query: Result<Query<Search>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     if !who.may(SCOPE) {
-        return roster.forbidden(&who, SCOPE, "managing the roster");
+        return roster
+            .console
+            .lacks_scope(&who, SCOPE, "managing the roster");
     }
     let Query(search) = query.unwrap_or_else(|_| Query(Search::default()));
     let none = |v: &str| (!v.trim().is_empty()).then(|| v.to_owned());
@@ -56,7 +58,7 @@ pub(crate) async fn list(
     ) {
         Ok(f) => f,
         Err(_) => {
-            return roster.console_error(
+            return roster.console.error(
                 &who,
                 StatusCode::BAD_REQUEST,
                 "Unknown status",
@@ -71,7 +73,7 @@ pub(crate) async fn list(
         .await;
     let (members, next) = match page {
         Ok(page) => page,
-        Err(e) => return roster.unavailable(&who, e),
+        Err(e) => return roster.console.unavailable(&who, e),
     };
     let next = next.map(|k| {
         let query = [
@@ -177,16 +179,12 @@ fn form_page(
     refused: Option<&Refused>,
 ) -> Response {
     let (errors, conflict) = match refused {
-        Some(Refused::Invalid(errors)) => (
-            by_field(
-                errors
-                    .iter()
-                    .map(|e| (e.field.as_str(), e.message.as_str())),
-            ),
-            None,
-        ),
+        Some(Refused::Invalid(errors)) => (FieldProblem::by_field(errors), None),
         Some(Refused::Duplicate(email)) => (
-            by_field([("email", "is the address of another member")]),
+            FieldProblem::by_field(&[FieldProblem::new(
+                "email",
+                "is the address of another member",
+            )]),
             Some(email.clone()),
         ),
         _ => Default::default(),
@@ -210,7 +208,9 @@ fn form_page(
 
 pub(crate) async fn new_form(State(roster): State<Roster>, who: SignedIn) -> Response {
     if !who.may(SCOPE) {
-        return roster.forbidden(&who, SCOPE, "managing the roster");
+        return roster
+            .console
+            .lacks_scope(&who, SCOPE, "managing the roster");
     }
     let form = MemberForm {
         time_zone: "UTC".into(),
@@ -228,14 +228,16 @@ pub(crate) async fn create(
     }: ConsoleForm<MemberForm>,
 ) -> Response {
     if !who.may(SCOPE) {
-        return roster.forbidden(&who, SCOPE, "managing the roster");
+        return roster
+            .console
+            .lacks_scope(&who, SCOPE, "managing the roster");
     }
     match api::create(&roster, form.input()).await {
         Ok(m) => see_other(&format!(
             "{}/console/members/{}",
             roster.public_url, m.member_id
         )),
-        Err(Refused::Store(e)) => roster.unavailable(&who, e),
+        Err(Refused::Store(e)) => roster.console.unavailable(&who, e),
         Err(refused) => form_page(
             &roster,
             &who,
@@ -253,7 +255,7 @@ async fn found(
     raw: &str,
 ) -> Result<crate::domain::Member, Response> {
     let missing = || {
-        roster.console_error(
+        roster.console.error(
             who,
             StatusCode::NOT_FOUND,
             "No such member",
@@ -264,7 +266,7 @@ async fn found(
     match store::member(&roster.store, id) {
         Ok(Some(m)) => Ok(m),
         Ok(None) => Err(missing()),
-        Err(e) => Err(roster.unavailable(who, e)),
+        Err(e) => Err(roster.console.unavailable(who, e)),
     }
 }
 
@@ -274,7 +276,9 @@ pub(crate) async fn show(
     Path(raw): Path<String>,
 ) -> Response {
     if !who.may(SCOPE) {
-        return roster.forbidden(&who, SCOPE, "managing the roster");
+        return roster
+            .console
+            .lacks_scope(&who, SCOPE, "managing the roster");
     }
     match found(&roster, &who, &raw).await {
         Ok(m) => form_page(
@@ -298,7 +302,9 @@ pub(crate) async fn save(
     }: ConsoleForm<MemberForm>,
 ) -> Response {
     if !who.may(SCOPE) {
-        return roster.forbidden(&who, SCOPE, "managing the roster");
+        return roster
+            .console
+            .lacks_scope(&who, SCOPE, "managing the roster");
     }
     let member = match found(&roster, &who, &raw).await {
         Ok(m) => m,
@@ -309,7 +315,7 @@ pub(crate) async fn save(
             "{}/console/members/{}",
             roster.public_url, m.member_id
         )),
-        Err(Refused::Store(e)) => roster.unavailable(&who, e),
+        Err(Refused::Store(e)) => roster.console.unavailable(&who, e),
         Err(refused) => form_page(
             &roster,
             &who,
@@ -336,14 +342,16 @@ pub(crate) async fn erase(
     }: ConsoleForm<EraseForm>,
 ) -> Response {
     if !who.may(SCOPE) {
-        return roster.forbidden(&who, SCOPE, "managing the roster");
+        return roster
+            .console
+            .lacks_scope(&who, SCOPE, "managing the roster");
     }
     let member = match found(&roster, &who, &raw).await {
         Ok(m) => m,
         Err(page) => return page,
     };
     if form.confirm.is_none() {
-        return roster.console_error(
+        return roster.console.error(
             &who,
             StatusCode::BAD_REQUEST,
             "Not erased",
@@ -358,7 +366,7 @@ pub(crate) async fn erase(
                 roster.public_url, m.member_id
             ))
         }
-        Err(e) => roster.unavailable(&who, format!("{e:?}")),
+        Err(e) => roster.console.unavailable(&who, format!("{e:?}")),
     }
 }
 
@@ -368,7 +376,9 @@ pub(crate) async fn data(
     Path(raw): Path<String>,
 ) -> Response {
     if !who.may(SCOPE) {
-        return roster.forbidden(&who, SCOPE, "managing the roster");
+        return roster
+            .console
+            .lacks_scope(&who, SCOPE, "managing the roster");
     }
     let member = match found(&roster, &who, &raw).await {
         Ok(m) => m,
@@ -399,13 +409,15 @@ pub(crate) async fn data(
             .unwrap_or_default(),
         )
             .into_response(),
-        Err(e) => roster.unavailable(&who, e),
+        Err(e) => roster.console.unavailable(&who, e),
     }
 }
 
 pub(crate) async fn import_form(State(roster): State<Roster>, who: SignedIn) -> Response {
     if !who.may(SCOPE) {
-        return roster.forbidden(&who, SCOPE, "managing the roster");
+        return roster
+            .console
+            .lacks_scope(&who, SCOPE, "managing the roster");
     }
     roster.console_page(
         &who,
@@ -430,7 +442,9 @@ pub(crate) async fn import(
     }: ConsoleForm<ImportForm>,
 ) -> Response {
     if !who.may(SCOPE) {
-        return roster.forbidden(&who, SCOPE, "managing the roster");
+        return roster
+            .console
+            .lacks_scope(&who, SCOPE, "managing the roster");
     }
     let columns = crate::domain::csv::COLUMNS.join(",");
     match api::import(&roster, form.csv.clone().into_bytes()).await {
@@ -448,16 +462,18 @@ pub(crate) async fn import(
             "import",
             json!({ "rows": rows, "csv": form.csv, "columns": columns }),
         ),
-        Err(ImportRefused::Store(e)) => roster.unavailable(&who, e),
+        Err(ImportRefused::Store(e)) => roster.console.unavailable(&who, e),
     }
 }
 
 pub(crate) async fn export(State(roster): State<Roster>, who: SignedIn) -> Response {
     if !who.may(SCOPE) {
-        return roster.forbidden(&who, SCOPE, "managing the roster");
+        return roster
+            .console
+            .lacks_scope(&who, SCOPE, "managing the roster");
     }
     match api::export(&roster).await {
         Ok(response) => response,
-        Err(problem) => roster.unavailable(&who, problem.detail),
+        Err(problem) => roster.console.unavailable(&who, problem.detail),
     }
 }

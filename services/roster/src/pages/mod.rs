@@ -16,7 +16,6 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use rrm_platform::Pages;
 use rrm_platform::console::SignedIn;
-use std::collections::BTreeMap;
 
 /// Every template roster renders: pages, console pages and e-mails.
 pub fn templates() -> anyhow::Result<Pages> {
@@ -130,53 +129,4 @@ impl Roster {
         self.pages
             .console_page(status, title, name, &data, &who.frame())
     }
-
-    pub(crate) fn console_error(
-        &self,
-        who: &SignedIn,
-        status: StatusCode,
-        title: &str,
-        message: &str,
-    ) -> Response {
-        self.pages
-            .console_error(status, title, message, &who.frame())
-    }
-
-    /// The page for a coordinator whose token lacks `scope`.
-    pub(crate) fn forbidden(&self, who: &SignedIn, scope: &str, what: &str) -> Response {
-        self.console_error(
-            who,
-            StatusCode::FORBIDDEN,
-            "Not allowed with your token",
-            &format!(
-                "Your token does not have the \u{201c}{scope}\u{201d} scope, which {what} needs. Ask an admin for a token that has it."
-            ),
-        )
-    }
-
-    /// The page when the store could not be read or written: nothing changed.
-    pub(crate) fn unavailable(&self, who: &SignedIn, e: impl std::fmt::Display) -> Response {
-        tracing::error!(error = %e, "console request failed");
-        self.console_error(
-            who,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Please try again",
-            "This could not be done just now; nothing was changed.",
-        )
-    }
-}
-
-/// Field problems by field, messages joined, for templates (`errors.name`).
-pub(crate) fn by_field<'a>(
-    problems: impl IntoIterator<Item = (&'a str, &'a str)>,
-) -> BTreeMap<String, String> {
-    let mut fields: BTreeMap<String, String> = BTreeMap::new();
-    for (field, message) in problems {
-        let entry = fields.entry(field.to_owned()).or_default();
-        if !entry.is_empty() {
-            entry.push_str("; ");
-        }
-        entry.push_str(message);
-    }
-    fields
 }

@@ -15,7 +15,9 @@ use uuid::Uuid;
 
 pub(crate) async fn list(State(roster): State<Roster>, who: SignedIn) -> Response {
     if !who.may("alerts:read") {
-        return roster.forbidden(&who, "alerts:read", "reading panels");
+        return roster
+            .console
+            .lacks_scope(&who, "alerts:read", "reading panels");
     }
     match roster.store.read(|s| store::recent_panels(s, 100)).await {
         Ok(panels) => {
@@ -41,7 +43,7 @@ pub(crate) async fn list(State(roster): State<Roster>, who: SignedIn) -> Respons
                 json!({ "panels": rows }),
             )
         }
-        Err(e) => roster.unavailable(&who, e),
+        Err(e) => roster.console.unavailable(&who, e),
     }
 }
 
@@ -53,7 +55,7 @@ async fn page(
     error: Option<&str>,
 ) -> Response {
     let Ok(alert_id) = Uuid::parse_str(raw) else {
-        return roster.console_error(
+        return roster.console.error(
             who,
             StatusCode::NOT_FOUND,
             "No such panel",
@@ -76,13 +78,13 @@ async fn page(
             "panel",
             json!({ "panel": panel, "error": error, "may_invite": who.may("alerts:write") }),
         ),
-        Ok(None) => roster.console_error(
+        Ok(None) => roster.console.error(
             who,
             StatusCode::NOT_FOUND,
             "No such panel",
             "No panel was mobilised for this alert (yet: roster may still be choosing).",
         ),
-        Err(e) => roster.unavailable(who, e),
+        Err(e) => roster.console.unavailable(who, e),
     }
 }
 
@@ -92,7 +94,9 @@ pub(crate) async fn show(
     Path(raw): Path<String>,
 ) -> Response {
     if !who.may("alerts:read") {
-        return roster.forbidden(&who, "alerts:read", "reading panels");
+        return roster
+            .console
+            .lacks_scope(&who, "alerts:read", "reading panels");
     }
     page(&roster, &who, &raw, StatusCode::OK, None).await
 }
@@ -112,10 +116,12 @@ pub(crate) async fn invite(
     }: ConsoleForm<InviteForm>,
 ) -> Response {
     if !who.may("alerts:write") {
-        return roster.forbidden(&who, "alerts:write", "inviting members");
+        return roster
+            .console
+            .lacks_scope(&who, "alerts:write", "inviting members");
     }
     let Ok(alert_id) = Uuid::parse_str(&raw) else {
-        return roster.console_error(
+        return roster.console.error(
             &who,
             StatusCode::NOT_FOUND,
             "No such panel",
@@ -138,7 +144,7 @@ pub(crate) async fn invite(
             )
             .await;
         }
-        Err(e) => return roster.unavailable(&who, e),
+        Err(e) => return roster.console.unavailable(&who, e),
     };
     match invite_in(&roster, alert_id, member.member_id, &who.coordinator.name).await {
         Ok(_) => see_other(&format!("{}/console/panels/{alert_id}", roster.public_url)),

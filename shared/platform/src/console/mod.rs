@@ -261,7 +261,44 @@ impl Console {
         }
     }
 
-    fn forbidden(&self, frame: &Frame) -> Response {
+    /// A readable error page in the console layout, for the coordinator signed in.
+    pub fn error(
+        &self,
+        who: &SignedIn,
+        status: StatusCode,
+        title: &str,
+        message: &str,
+    ) -> Response {
+        self.inner
+            .pages
+            .console_error(status, title, message, &who.frame)
+    }
+
+    /// The page for a coordinator whose token lacks `scope`, which `what` needs.
+    pub fn lacks_scope(&self, who: &SignedIn, scope: &str, what: &str) -> Response {
+        self.error(
+            who,
+            StatusCode::FORBIDDEN,
+            "Not allowed with your token",
+            &format!(
+                "Your token does not have the \u{201c}{scope}\u{201d} scope, which {what} needs. Ask an admin for a token that has it."
+            ),
+        )
+    }
+
+    /// The page when the store could not be read or written: nothing changed. The cause is
+    /// logged, not shown.
+    pub fn unavailable(&self, who: &SignedIn, e: impl std::fmt::Display) -> Response {
+        tracing::error!(error = %e, "console request failed");
+        self.error(
+            who,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Please try again",
+            "This could not be done just now; nothing was changed.",
+        )
+    }
+
+    fn csrf_refused(&self, frame: &Frame) -> Response {
         self.inner.pages.console_error(
             StatusCode::FORBIDDEN,
             "This form has expired",
@@ -402,7 +439,7 @@ where
             .unwrap_or_default();
         if !console.inner.keys.verify_csrf(&signed_in.cookie, csrf) {
             tracing::warn!("refused a console form without this session's CSRF value");
-            return Err(console.forbidden(&signed_in.frame));
+            return Err(console.csrf_refused(&signed_in.frame));
         }
         let form = serde_urlencoded::from_bytes(&bytes).map_err(|e| {
             console.inner.pages.console_error(
@@ -538,7 +575,7 @@ async fn sign_out(
     let signed_in = sessions.peek().is_some();
     if signed_in && !sessions.any(|value| console.inner.keys.verify_csrf(value, &csrf)) {
         tracing::warn!("refused a console sign-out without the session's CSRF value");
-        return console.forbidden(&console.anonymous_frame());
+        return console.csrf_refused(&console.anonymous_frame());
     }
     if signed_in {
         tracing::info!("coordinator signed out of the console");
