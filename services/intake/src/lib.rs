@@ -46,7 +46,11 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
         );
     }
     let budgets = settings.intake.budgets.budgets()?;
-    let recipients = settings::recipients(&settings.intake.overdue_mail_to)?;
+    let recipients = rrm_platform::mail::recipients(
+        "intake.overdue_mail_to",
+        &settings.intake.overdue_mail_to,
+        "Coordinators",
+    )?;
     let service = Service::open(SERVICE, settings.common, store::TREES)?;
     if let Some(token) = &settings.intake.bootstrap_token {
         api::tokens::bootstrap(&service, token).await?;

@@ -1,7 +1,7 @@
 //! Intake's section of the configuration (`[intake]`, `RRM_INTAKE__*`).
 
 use crate::domain::Budgets;
-use rrm_contracts::{EmailAddress, LanguageCode};
+use rrm_contracts::LanguageCode;
 use rrm_platform::CommonSettings;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -77,16 +77,6 @@ impl BudgetSettings {
         }
         Ok(Budgets::new(budgets))
     }
-}
-
-/// Parses the configured overdue recipients ("Name <address>" or a bare address).
-pub fn recipients(list: &[String]) -> anyhow::Result<Vec<(String, EmailAddress)>> {
-    list.iter()
-        .map(|raw| {
-            rrm_platform::mail::recipient(raw, "Coordinators")
-                .map_err(|e| anyhow::anyhow!("intake.overdue_mail_to: {e:#}"))
-        })
-        .collect()
 }
 
 /// Parses a configured list of language codes, naming the setting when one is wrong.

@@ -71,12 +71,11 @@ impl axum::extract::FromRef<Roster> for Console {
 impl Roster {
     /// Roster over an opened service.
     pub fn new(service: &Service, settings: RosterSettings, now: Now) -> anyhow::Result<Self> {
-        let coordinators = settings
-            .coordinators_mail_to
-            .iter()
-            .map(|raw| rrm_platform::mail::recipient(raw, "Coordinators"))
-            .collect::<anyhow::Result<Vec<_>>>()
-            .map_err(|e| anyhow::anyhow!("roster.coordinators_mail_to: {e:#}"))?;
+        let coordinators = rrm_platform::mail::recipients(
+            "roster.coordinators_mail_to",
+            &settings.coordinators_mail_to,
+            "Coordinators",
+        )?;
         anyhow::ensure!(
             settings.invite >= settings.authors_needed && settings.authors_needed >= 1,
             "roster.invite must be at least roster.authors_needed, which must be at least 1"

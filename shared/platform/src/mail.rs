@@ -130,6 +130,17 @@ pub fn recipient(raw: &str, default_name: &str) -> anyhow::Result<(String, Email
     Ok((name, address))
 }
 
+/// A configured list of recipients ([`recipient`] each), naming the `setting` when one is wrong.
+pub fn recipients(
+    setting: &str,
+    list: &[String],
+    default_name: &str,
+) -> anyhow::Result<Vec<(String, EmailAddress)>> {
+    list.iter()
+        .map(|raw| recipient(raw, default_name).map_err(|e| anyhow::anyhow!("{setting}: {e:#}")))
+        .collect()
+}
+
 /// The `Message-ID` of the mail with idempotency key `key`: stable, so a resend is recognisable.
 pub fn message_id_for(key: &str, domain: &str) -> String {
     let digest = hex::encode(Sha256::digest(key.as_bytes()));
