@@ -1,31 +1,22 @@
-//! The pipeline's clock: a worker that fires the timers the stage projection keeps in the store
-//! (see [`crate::store`]'s `timers`). A timer that comes due and finds its stage still running
-//! marks it overdue, puts that on the alert's timeline, e-mails the coordinators
-//! (`intake.overdue_mail_to`) and publishes `alert.stage_overdue` — all in one transaction, so
-//! none of it happens twice or only in part. The timers are in the store, not in memory: a
-//! restart loses none, and one that came due while intake was down fires at start.
-//!
-//! The clock reads the time through [`Now`], so tests run it on tokio's paused clock.
+//! The pipeline's clock: the timers the stage projection keeps in the store (see
+//! [`crate::store`]'s `timers`), fired by the platform's clock worker
+//! ([`rrm_platform::clock`]). A timer that comes due and finds its stage still running marks it
+//! overdue, puts that on the alert's timeline, e-mails the coordinators
+//! (`intake.overdue_mail_to`) and publishes `alert.stage_overdue` — all in the firing
+//! transaction, so none of it happens twice or only in part.
 
 use crate::domain::stages::Overdue;
 use crate::domain::{Alert, Pipeline};
 use crate::{SERVICE, store};
-use anyhow::Context;
 use chrono::{DateTime, Utc};
 use rrm_bus::{HandleError, Store, Tx, TxResult, abort};
 use rrm_contracts::{EmailAddress, Envelope, Event, LanguageCode, StageOverdue};
 use rrm_platform::Pages;
+use rrm_platform::clock::{Now, Timers};
 use rrm_platform::mail::{self, MailWaker, NewMail};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
-
-/// Where the clock reads the time.
-pub type Now = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
-
-/// Timers fired in one transaction at most.
-const BATCH: usize = 64;
 
 /// The pipeline's clock.
 #[derive(Clone)]
@@ -51,66 +42,51 @@ pub fn mail_pages() -> anyhow::Result<Pages> {
         .html("overdue_html", include_str!("templates/overdue_mail.html"))
 }
 
-impl Clock {
-    /// Fires due timers until `stop`.
-    pub async fn run(self, stop: CancellationToken) {
-        loop {
-            let wait = match self.fire_due().await {
-                Ok(wait) => wait,
-                Err(e) => {
-                    tracing::warn!(error = %format!("{e:#}"), "the pipeline clock could not fire its timers; trying again");
-                    self.tick
-                }
-            };
-            tokio::select! {
-                () = stop.cancelled() => return,
-                () = tokio::time::sleep(wait) => {}
-            }
-        }
+impl Timers for Clock {
+    type Timer = store::Timer;
+    const BATCH: usize = 64;
+    const NAME: &'static str = "pipeline";
+
+    fn store(&self) -> &Store {
+        &self.store
     }
 
-    /// Fires every timer due now. Returns how long to wait before looking again: until the
-    /// next timer, at most a tick.
-    pub async fn fire_due(&self) -> anyhow::Result<Duration> {
-        let now = (self.now)();
-        // Store work runs on blocking threads: on a paused test clock, time then stands still
-        // while it runs.
-        let store = self.store.clone();
-        let timers = tokio::task::spawn_blocking(move || store::next_timers(&store, BATCH))
-            .await
-            .context("reading the timers")??;
-        let due: Vec<store::Timer> = timers.iter().filter(|t| t.due <= now).copied().collect();
-        if due.is_empty() {
-            let next = timers
-                .first()
-                .and_then(|t| (t.due - now).to_std().ok())
-                .unwrap_or(self.tick);
-            return Ok(next.min(self.tick));
-        }
-        let (clock, store) = (self.clone(), self.store.clone());
-        let fired = due.len();
-        let announced = tokio::task::spawn_blocking(move || {
-            store.transact_blocking::<_, HandleError, _>(move |tx| {
-                let mut announced = 0;
-                for timer in &due {
-                    announced += usize::from(clock.fire(tx, timer, now)?);
-                }
-                Ok(announced)
-            })
-        })
-        .await
-        .context("firing the timers")?
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    fn now(&self) -> DateTime<Utc> {
+        (self.now)()
+    }
+
+    fn tick(&self) -> Duration {
+        self.tick
+    }
+
+    fn next(store: &Store, limit: usize) -> Result<Vec<store::Timer>, rrm_bus::StoreError> {
+        store::next_timers(store, limit)
+    }
+
+    fn due_at(timer: &store::Timer) -> DateTime<Utc> {
+        timer.due
+    }
+
+    fn fire(
+        &self,
+        tx: &Tx<'_>,
+        timer: &store::Timer,
+        now: DateTime<Utc>,
+    ) -> TxResult<bool, HandleError> {
+        self.overdue(tx, timer, now)
+    }
+
+    /// Overdue stages queued e-mails.
+    fn fired(&self, announced: usize) {
         if announced > 0 {
             self.mail.wake();
         }
-        tracing::debug!(fired, announced, "pipeline clock");
-        // Look again at once: more may be due (a full batch), and the next wait is read fresh.
-        Ok(Duration::ZERO)
     }
+}
 
+impl Clock {
     /// One timer come due: marks its stage overdue if it still runs. Returns whether it did.
-    fn fire(
+    fn overdue(
         &self,
         tx: &Tx<'_>,
         timer: &store::Timer,

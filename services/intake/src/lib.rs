@@ -83,7 +83,7 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
     };
     let workers: Vec<Worker> = vec![
         Box::new(move |stop| Box::pin(mailer.run(stop))),
-        Box::new(move |stop| Box::pin(clock.run(stop))),
+        Box::new(move |stop| Box::pin(rrm_platform::clock::run(clock, stop))),
     ];
     let handler = Arc::new(handlers::Projections { budgets });
     service.run(router, handler, workers, stop).await

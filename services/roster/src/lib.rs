@@ -13,7 +13,8 @@
 //! - [`mobilisation`]: each step of mobilising, inside a transaction (invite, answer, remind,
 //!   replace, stand down).
 //! - [`handlers`]: one module per consumed event (`alert_raised`, `alert_cancelled`).
-//! - [`clock`]: the mobilisation clock, firing the reminder and replacement timers.
+//! - [`clock`]: the mobilisation clock: the reminder and replacement timers, for the platform's
+//!   clock worker.
 //! - [`api`]: the HTTP API (members, panels) and its generated OpenAPI document.
 //! - [`pages`]: the invitation page members answer on, and roster's console pages.
 //!
@@ -30,7 +31,7 @@ pub mod store;
 
 pub use settings::{RosterSettings, Settings};
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use rrm_bus::Store;
 use rrm_contracts::EmailAddress;
 use rrm_platform::console::Console;
@@ -42,8 +43,7 @@ use tokio_util::sync::CancellationToken;
 pub const SERVICE: &str = "roster";
 const PURPOSE: &str = "respond-invitation";
 
-/// Where roster reads the time (tests use tokio's paused clock).
-pub type Now = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+pub use rrm_platform::clock::Now;
 
 /// Everything roster's handlers, clock, API and pages share.
 #[derive(Clone)]
@@ -112,7 +112,7 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
     let clock = roster.clone();
     let workers: Vec<Worker> = vec![
         Box::new(move |stop| Box::pin(mailer.run(stop))),
-        Box::new(move |stop| Box::pin(clock.run_clock(stop))),
+        Box::new(move |stop| Box::pin(rrm_platform::clock::run(clock, stop))),
     ];
     let router = api::routes(roster.clone()).merge(pages::routes(roster.clone()));
     service.run(router, Arc::new(roster), workers, stop).await

@@ -23,9 +23,11 @@
 //!   in the reader's IANA time zone when known.
 //! - [`mail`]: the durable mail queue and its SMTP worker.
 //! - [`routing`]: which events reach which service.
+//! - [`clock`]: timers kept in a service's store, and the worker that fires them.
 //! - `openapi` (feature `openapi`): the coordinator security scheme every API document names.
 
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod console;
 pub mod http;

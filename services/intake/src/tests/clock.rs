@@ -3,10 +3,11 @@
 //! outlive a restart.
 
 use super::*;
-use crate::clock::{Clock, Now};
+use crate::clock::Clock;
 use crate::domain::Stage;
 use chrono::{DateTime, Utc};
 use rrm_contracts::{EmailAddress, Event, PanelFormed, PanelMember};
+use rrm_platform::clock::Now;
 use rrm_platform::mail::{MailWaker, OutgoingMail};
 use serde_json::json;
 use std::time::Duration as StdDuration;
@@ -40,7 +41,7 @@ fn clock(app: &App, now: Now) -> Clock {
 /// Runs `clock` in the background until the returned token is cancelled.
 fn started(clock: Clock) -> CancellationToken {
     let stop = CancellationToken::new();
-    tokio::spawn(clock.run(stop.clone()));
+    tokio::spawn(rrm_platform::clock::run(clock, stop.clone()));
     stop
 }
 

@@ -369,7 +369,7 @@ async fn the_clock_worker_fires_on_its_own() {
     let f = fixture_with("invite = 2").await;
     let alert = f.raise().await;
     let stop = tokio_util::sync::CancellationToken::new();
-    let worker = tokio::spawn(f.roster.clone().run_clock(stop.clone()));
+    let worker = tokio::spawn(rrm_platform::clock::run(f.roster.clone(), stop.clone()));
     // Let the worker sleep towards its next timer, then move time past it.
     for _ in 0..40 {
         tokio::time::sleep(Duration::from_secs(60)).await;

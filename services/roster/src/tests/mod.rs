@@ -308,6 +308,6 @@ impl Fixture {
 
     /// Fires the clock's due timers (as its worker does), after letting time move on.
     pub async fn tick(&self) {
-        self.roster.fire_due().await.unwrap();
+        rrm_platform::clock::fire_due(&self.roster).await.unwrap();
     }
 }
