@@ -56,11 +56,6 @@ pub struct Member {
 }
 
 impl Member {
-    /// Can be invited on `day` (UTC).
-    pub fn available_on(&self, day: NaiveDate) -> bool {
-        self.active && !self.erased && self.on_leave_until.is_none_or(|until| day > until)
-    }
-
     /// What selection reads of them.
     pub fn profile(&self) -> Profile {
         Profile {
@@ -95,21 +90,6 @@ impl Member {
             .filter(|s| !s.is_empty())
             .collect::<Vec<_>>()
             .join(", ")
-    }
-
-    /// Every language they can read, written ones included.
-    pub fn reads(&self, language: &LanguageCode) -> bool {
-        let primary = language.primary();
-        self.languages_written
-            .iter()
-            .chain(&self.languages_read)
-            .any(|l| l.primary() == primary)
-    }
-
-    pub fn writes(&self, language: &str) -> bool {
-        self.languages_written
-            .iter()
-            .any(|l| l.primary() == language)
     }
 
     /// The member as stored once erased: the id and the facts stay, the person is gone.
@@ -621,13 +601,16 @@ pub(crate) mod tests {
         )
         .unwrap();
         let day = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-        assert!(member.available_on(day));
+        assert!(member.profile().available_on(day));
         member.on_leave_until = Some(day);
-        assert!(!member.available_on(day), "on leave through the day itself");
-        assert!(member.available_on(day.succ_opt().unwrap()));
+        assert!(
+            !member.profile().available_on(day),
+            "on leave through the day itself"
+        );
+        assert!(member.profile().available_on(day.succ_opt().unwrap()));
         member.on_leave_until = None;
         member.active = false;
-        assert!(!member.available_on(day));
+        assert!(!member.profile().available_on(day));
     }
 
     #[test]
