@@ -483,13 +483,7 @@ fn profile_parts(
         (vec![], vec![], vec![], vec![], vec![], vec![]);
     let (mut found_total, mut member_bytes) = (0usize, 0usize);
     for (alert, now) in alerts {
-        let ask = Ask {
-            topics: &alert.topics,
-            regions: &alert.regions,
-            languages: &alert.languages,
-            drafting_language: &settings.drafting_language,
-            now: *now,
-        };
+        let ask = Ask::of(alert, &settings.drafting_language, *now);
         // As rank_for does, part by part.
         let t = Instant::now();
         let (found, _) =

@@ -48,13 +48,7 @@ pub fn rank_for(
     exclude: &BTreeSet<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<(Vec<Scored>, String), StoreError> {
-    let ask = Ask {
-        topics: &alert.topics,
-        regions: &alert.regions,
-        languages: &alert.languages,
-        drafting_language: &settings.drafting_language,
-        now,
-    };
+    let ask = Ask::of(alert, &settings.drafting_language, now);
     let enough = settings.invite * 3;
     let (found, how) = store::candidates(store, &ask, lines, enough, settings.min_lines)?;
     let mut scored: Vec<Scored> = found
@@ -78,13 +72,7 @@ fn explained(
         return Ok(None);
     };
     let history = store::history_in(tx, chosen.member_id)?;
-    let ask = Ask {
-        topics: &alert.topics,
-        regions: &alert.regions,
-        languages: &alert.languages,
-        drafting_language: &settings.drafting_language,
-        now,
-    };
+    let ask = Ask::of(alert, &settings.drafting_language, now);
     Ok(score_with(&member.profile(), &history, &ask, true).map(|scored| (member, scored)))
 }
 
@@ -198,8 +186,7 @@ impl Roster {
         self.mail_member(tx, panel, member, &invitation, "invitation")?;
         store::put_invitation(tx, &invitation)?;
         panel.invitations.push(invitation.invitation_id);
-        let budget = chrono::Duration::from_std(self.settings.mobilisation_budget)
-            .unwrap_or(chrono::Duration::minutes(30));
+        let budget = self.settings.budget();
         for (kind, after) in [
             (TimerKind::Remind, budget / 2),
             (TimerKind::Replace, budget),
@@ -247,8 +234,7 @@ impl Roster {
             &invitation.invitation_id.to_string(),
             None,
         );
-        let budget = chrono::Duration::from_std(self.settings.mobilisation_budget)
-            .unwrap_or(chrono::Duration::minutes(30));
+        let budget = self.settings.budget();
         let data = json!({
             "alert": panel.alert,
             "member": member,
@@ -626,13 +612,7 @@ impl Roster {
         }
         let history = store::history_in(tx, member_id)?;
         let alert = panel.alert.clone();
-        let ask = Ask {
-            topics: &alert.topics,
-            regions: &alert.regions,
-            languages: &alert.languages,
-            drafting_language: &self.settings.drafting_language,
-            now,
-        };
+        let ask = Ask::of(&alert, &self.settings.drafting_language, now);
         // Score them as selection would (their leave does not stop a coordinator).
         let mut scored = score(
             &Member {

@@ -46,6 +46,12 @@ pub struct VocabularySettings {
 }
 
 impl RosterSettings {
+    /// The mobilisation budget as a span of time (30 minutes should it not fit one).
+    pub fn budget(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.mobilisation_budget)
+            .unwrap_or_else(|_| chrono::Duration::minutes(30))
+    }
+
     pub fn balance(&self) -> Balance {
         Balance {
             authors_needed: self.authors_needed,

@@ -28,7 +28,7 @@
 
 use super::member::{Member, Profile};
 use chrono::{DateTime, Duration, Timelike, Utc};
-use rrm_contracts::LanguageCode;
+use rrm_contracts::{AlertRaised, LanguageCode};
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 use utoipa::ToSchema;
@@ -64,6 +64,19 @@ pub struct Ask<'a> {
     /// The language the authors write in.
     pub drafting_language: &'a str,
     pub now: DateTime<Utc>,
+}
+
+impl<'a> Ask<'a> {
+    /// What an alert asks of its panel, at `now`.
+    pub fn of(alert: &'a AlertRaised, drafting_language: &'a str, now: DateTime<Utc>) -> Self {
+        Self {
+            topics: &alert.topics,
+            regions: &alert.regions,
+            languages: &alert.languages,
+            drafting_language,
+            now,
+        }
+    }
 }
 
 /// A member's score for an alert, with its reasons.
