@@ -597,25 +597,48 @@ pub async fn data(
     Path(raw): Path<String>,
 ) -> Result<Response, Problem> {
     auth::authenticate(&roster.store, &headers, SCOPE)?;
-    let id = id(&raw)?;
-    let found = roster
-        .store
-        .read(move |s| Ok((store::member(s, id)?, store::invitations_of(s, id)?)))
+    let data = MemberData::read(&roster, id(&raw)?)
         .await
-        .map_err(Problem::internal)?;
-    let (Some(member), invitations) = found else {
-        return Err(Problem::not_found("member"));
-    };
-    let name = format!("attachment; filename=\"member-{id}.json\"");
-    Ok((
-        [(header::CONTENT_DISPOSITION, name)],
-        Json(MemberData {
-            member,
-            invitations,
-            exported_at: Utc::now(),
-        }),
-    )
-        .into_response())
+        .map_err(Problem::internal)?
+        .ok_or_else(|| Problem::not_found("member"))?;
+    Ok(data.download())
+}
+
+impl MemberData {
+    /// Everything held about member `id`, from one snapshot; `None` when there is no such member.
+    pub(crate) async fn read(
+        roster: &Roster,
+        id: Uuid,
+    ) -> Result<Option<Self>, rrm_bus::StoreError> {
+        let found = roster
+            .store
+            .read(move |s| Ok((store::member(s, id)?, store::invitations_of(s, id)?)))
+            .await?;
+        Ok(match found {
+            (Some(member), invitations) => Some(Self {
+                member,
+                invitations,
+                exported_at: Utc::now(),
+            }),
+            (None, _) => None,
+        })
+    }
+
+    /// As a download, `member-<id>.json` (the API's answer and the console's link).
+    pub(crate) fn download(&self) -> Response {
+        let name = format!(
+            "attachment; filename=\"member-{}.json\"",
+            self.member.member_id
+        );
+        (
+            [
+                (header::CONTENT_TYPE, "application/json".to_owned()),
+                (header::CONTENT_DISPOSITION, name),
+            ],
+            serde_json::to_vec_pretty(self).unwrap_or_default(),
+        )
+            .into_response()
+    }
 }
 
 #[utoipa::path(

@@ -3,12 +3,12 @@
 //! and export. Every change goes through the API's functions.
 
 use crate::Roster;
-use crate::api::members::{self as api, ImportRefused, Refused};
+use crate::api::members::{self as api, ImportRefused, MemberData, Refused};
 use crate::domain::{MemberInput, member::list as split};
 use crate::store;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use rrm_platform::FieldProblem;
 use rrm_platform::console::{ConsoleForm, SignedIn, see_other};
 use serde::Deserialize;
@@ -249,23 +249,24 @@ pub(crate) async fn create(
     }
 }
 
+fn not_found(roster: &Roster, who: &SignedIn) -> Response {
+    roster.console.error(
+        who,
+        StatusCode::NOT_FOUND,
+        "No such member",
+        "This member is not on the roster.",
+    )
+}
+
 async fn found(
     roster: &Roster,
     who: &SignedIn,
     raw: &str,
 ) -> Result<crate::domain::Member, Response> {
-    let missing = || {
-        roster.console.error(
-            who,
-            StatusCode::NOT_FOUND,
-            "No such member",
-            "This member is not on the roster.",
-        )
-    };
-    let id = Uuid::parse_str(raw).map_err(|_| missing())?;
+    let id = Uuid::parse_str(raw).map_err(|_| not_found(roster, who))?;
     match store::member(&roster.store, id) {
         Ok(Some(m)) => Ok(m),
-        Ok(None) => Err(missing()),
+        Ok(None) => Err(not_found(roster, who)),
         Err(e) => Err(roster.console.unavailable(who, e)),
     }
 }
@@ -380,35 +381,13 @@ pub(crate) async fn data(
             .console
             .lacks_scope(&who, SCOPE, "managing the roster");
     }
-    let member = match found(&roster, &who, &raw).await {
-        Ok(m) => m,
-        Err(page) => return page,
+    let read = match Uuid::parse_str(&raw) {
+        Ok(id) => MemberData::read(&roster, id).await,
+        Err(_) => Ok(None),
     };
-    let id = member.member_id;
-    match roster
-        .store
-        .read(move |s| store::invitations_of(s, id))
-        .await
-    {
-        Ok(invitations) => (
-            [
-                (
-                    axum::http::header::CONTENT_TYPE,
-                    "application/json".to_owned(),
-                ),
-                (
-                    axum::http::header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"member-{id}.json\""),
-                ),
-            ],
-            serde_json::to_vec_pretty(&json!({
-                "member": member,
-                "invitations": invitations,
-                "exported_at": chrono::Utc::now(),
-            }))
-            .unwrap_or_default(),
-        )
-            .into_response(),
+    match read {
+        Ok(Some(data)) => data.download(),
+        Ok(None) => not_found(&roster, &who),
         Err(e) => roster.console.unavailable(&who, e),
     }
 }
