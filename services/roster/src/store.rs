@@ -205,14 +205,9 @@ pub fn list_members(
     limit: usize,
 ) -> Result<(Vec<Member>, Option<Vec<u8>>), StoreError> {
     let mut page = Vec::new();
-    let ids = store.scan::<Uuid>(BY_NAME, b"")?;
-    // Scan from the start of the tree, skipping to the cursor (keys are in order).
     let mut last = None;
-    for item in ids {
+    for item in store.scan_after::<Uuid>(BY_NAME, after)? {
         let (key, id) = item?;
-        if after.is_some_and(|a| key.as_slice() <= a) {
-            continue;
-        }
         let Some(m) = member(store, id)? else {
             continue;
         };

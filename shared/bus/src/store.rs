@@ -398,6 +398,27 @@ impl Store {
             }))
     }
 
+    /// Committed records of `tree` with keys above `after` (every record when `None`), lowest
+    /// key first, decoded lazily from one snapshot: for listing a page at a time by a cursor.
+    /// Call it from a blocking thread, as [`Store::scan`].
+    pub fn scan_after<T: DeserializeOwned>(
+        &self,
+        tree: &str,
+        after: Option<&[u8]>,
+    ) -> Result<impl Iterator<Item = Result<(Vec<u8>, T), StoreError>> + 'static, StoreError> {
+        use std::ops::Bound;
+        let table = self.snapshot_table(tree)?;
+        let lower = after.map_or(Bound::Unbounded, Bound::Excluded);
+        let range = table
+            .range::<&[u8]>((lower, Bound::Unbounded))
+            .map_err(engine)?;
+        let name = tree.to_owned();
+        Ok(range.map(move |item| {
+            let (k, v) = item.map_err(engine)?;
+            Ok((k.value().to_vec(), decode(&name, v.value())?))
+        }))
+    }
+
     /// Committed records of `tree` with keys below `before` (every record when `None`), highest
     /// key first, decoded lazily from one snapshot: for listing newest first, a page at a time,
     /// by time-ordered keys. Call it from a blocking thread, as [`Store::scan`].

@@ -361,3 +361,39 @@ async fn a_store_reopens_at_once_after_its_last_clone_is_dropped() {
     let again = open(dir.path(), &["things"]);
     assert_eq!(again.get::<u32>("things", b"a").unwrap(), Some(1));
 }
+
+#[tokio::test]
+async fn listing_after_a_key_and_keys_alone_read_what_they_say() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), &["things"]);
+    store
+        .transact(|tx| {
+            for key in ["a1", "a2", "b1", "b2"] {
+                tx.put("things", key, &key.to_owned())?;
+            }
+            Ok::<_, TxError<Infallible>>(())
+        })
+        .await
+        .unwrap();
+    let after = |cursor: Option<&[u8]>| -> Vec<String> {
+        store
+            .scan_after::<String>("things", cursor)
+            .unwrap()
+            .map(|r| r.unwrap().1)
+            .collect()
+    };
+    assert_eq!(after(None), ["a1", "a2", "b1", "b2"]);
+    assert_eq!(
+        after(Some(b"a2")),
+        ["b1", "b2"],
+        "strictly after the cursor"
+    );
+    assert_eq!(after(Some(b"a")), ["a1", "a2", "b1", "b2"]);
+    assert!(after(Some(b"b2")).is_empty());
+    let keys: Vec<Vec<u8>> = store
+        .scan_keys("things", b"b")
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(keys, [b"b1".to_vec(), b"b2".to_vec()]);
+}
