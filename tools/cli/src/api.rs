@@ -80,16 +80,18 @@ pub struct TimelineEntry {
     pub summary: String,
 }
 
-/// One page of `GET /api/v1/alerts`. An intake without pagination sends no `next_cursor`: that
-/// is the last page. The alerts stay as sent, so `--json --all` can print them verbatim.
+/// One page of a listing (`GET /api/v1/alerts`, `GET /api/v1/members`). A service without
+/// pagination sends no `next_cursor`: that is the last page. The items stay as sent, so
+/// `--json --all` can print them verbatim.
 #[derive(Debug, Clone, Deserialize)]
-pub struct AlertPage {
-    pub alerts: Vec<serde_json::Value>,
+pub struct Page {
+    #[serde(alias = "alerts", alias = "members")]
+    pub items: Vec<serde_json::Value>,
     #[serde(default)]
     next_cursor: Option<String>,
 }
 
-impl AlertPage {
+impl Page {
     /// The cursor of the next page; `None` (absent, null or empty) on the last one.
     pub fn next_cursor(&self) -> Option<String> {
         self.next_cursor.clone().filter(|c| !c.is_empty())
@@ -167,21 +169,6 @@ impl Member {
             Some(until) if until >= today => format!("on leave until {until}"),
             _ => "active".into(),
         }
-    }
-}
-
-/// One page of `GET /api/v1/members`; the members stay as sent, like [`AlertPage`]'s alerts.
-#[derive(Debug, Clone, Deserialize)]
-pub struct MemberPage {
-    pub members: Vec<serde_json::Value>,
-    #[serde(default)]
-    next_cursor: Option<String>,
-}
-
-impl MemberPage {
-    /// The cursor of the next page; `None` (absent, null or empty) on the last one.
-    pub fn next_cursor(&self) -> Option<String> {
-        self.next_cursor.clone().filter(|c| !c.is_empty())
     }
 }
 

@@ -1,8 +1,8 @@
 //! `rrm alert …`: `POST/GET /api/v1/alerts`, `GET /api/v1/alerts/{id}`,
 //! `POST /api/v1/alerts/{id}/cancel`.
 
-use super::{emit, id, not_blank, note, print_json, read, rfc3339};
-use crate::api::{Alert, AlertPage};
+use super::{emit, id, not_blank, note, pages, print_json, read, rfc3339};
+use crate::api::Alert;
 use crate::display::{moment, one_line, stamp, table, text, truncate};
 use crate::{Context, Failure};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -194,50 +194,33 @@ async fn list(
     overdue: bool,
     limit: Option<u32>,
     all: bool,
-    mut cursor: Option<String>,
+    cursor: Option<String>,
 ) -> Result<(), Failure> {
-    let mut alerts: Vec<Value> = Vec::new();
-    let mut seen: Vec<String> = Vec::new();
-    let next = loop {
-        let mut query: Vec<(&str, String)> = Vec::new();
-        if let Some(limit) = limit {
-            query.push(("limit", limit.to_string()));
-        }
-        if let Some(status) = status {
-            query.push(("status", wire(status)));
-        }
-        if let Some(since) = since {
-            query.push(("since", rfc3339_out(since)));
-        }
-        if overdue {
-            query.push(("overdue", "true".into()));
-        }
-        if let Some(cursor) = &cursor {
-            query.push(("cursor", cursor.clone()));
-        }
-        let answer = context.client.get("/api/v1/alerts", &query).await?;
-        if !all && context.json {
-            return print_json(&answer.body);
-        }
-        let page: AlertPage = read(answer.body, "a page of alerts")?;
-        let next = page.next_cursor();
-        alerts.extend(page.alerts);
-        if !all {
-            break next;
-        }
-        match next {
-            None => break None,
-            Some(next) if seen.contains(&next) => {
-                return Err(Failure::Unexpected(format!(
-                    "intake repeated the cursor {:?}: stopping rather than looping",
-                    one_line(&next)
-                )));
-            }
-            Some(next) => {
-                seen.push(next.clone());
-                cursor = Some(next);
-            }
-        }
+    let mut query: Vec<(&str, String)> = Vec::new();
+    if let Some(limit) = limit {
+        query.push(("limit", limit.to_string()));
+    }
+    if let Some(status) = status {
+        query.push(("status", wire(status)));
+    }
+    if let Some(since) = since {
+        query.push(("since", rfc3339_out(since)));
+    }
+    if overdue {
+        query.push(("overdue", "true".into()));
+    }
+    let Some((alerts, next)) = pages(
+        context,
+        crate::client::Service::Intake,
+        "/api/v1/alerts",
+        "a page of alerts",
+        query,
+        all,
+        cursor,
+    )
+    .await?
+    else {
+        return Ok(());
     };
     if context.json {
         // Every page in one answer of the same shape, with nothing left to follow.

@@ -2,8 +2,8 @@
 //! `GET/PATCH/DELETE /api/v1/members/{id}`, `GET /api/v1/members/{id}/data`,
 //! `POST /api/v1/members/import` and `GET /api/v1/members/export`.
 
-use super::{emit, emit_bytes, id, not_blank, note, print_json, read_from};
-use crate::api::{Erased, Imported, Member, MemberPage};
+use super::{emit, emit_bytes, id, not_blank, note, pages, print_json, read_from};
+use crate::api::{Erased, Imported, Member};
 use crate::client::{Raw, Service};
 use crate::display::{moment, one_line, table, truncate};
 use crate::{Context, Failure};
@@ -401,38 +401,20 @@ async fn list(
     context: &Context,
     query: Vec<(&str, String)>,
     all: bool,
-    mut cursor: Option<String>,
+    cursor: Option<String>,
 ) -> Result<(), Failure> {
-    let mut members: Vec<Value> = Vec::new();
-    let mut seen: Vec<String> = Vec::new();
-    let next = loop {
-        let mut query = query.clone();
-        if let Some(cursor) = &cursor {
-            query.push(("cursor", cursor.clone()));
-        }
-        let answer = context.client.get("/api/v1/members", &query).await?;
-        if !all && context.json {
-            return print_json(&answer.body);
-        }
-        let page: MemberPage = read(answer.body, "a page of members")?;
-        let next = page.next_cursor();
-        members.extend(page.members);
-        if !all {
-            break next;
-        }
-        match next {
-            None => break None,
-            Some(next) if seen.contains(&next) => {
-                return Err(Failure::Unexpected(format!(
-                    "roster repeated the cursor {:?}: stopping rather than looping",
-                    one_line(&next)
-                )));
-            }
-            Some(next) => {
-                seen.push(next.clone());
-                cursor = Some(next);
-            }
-        }
+    let Some((members, next)) = pages(
+        context,
+        Service::Roster,
+        "/api/v1/members",
+        "a page of members",
+        query,
+        all,
+        cursor,
+    )
+    .await?
+    else {
+        return Ok(());
     };
     if context.json {
         // Every page in one answer of the same shape, with nothing left to follow.

@@ -81,6 +81,53 @@ fn read<T: serde::de::DeserializeOwned>(body: Value, what: &str) -> Result<T, Fa
     read_from(Service::Intake, body, what)
 }
 
+/// The items of the listing at `path`: one page (from `cursor`), or with `all` every page,
+/// following the cursor and refusing one repeated. With `--json` and one page the answer is
+/// printed as it came, and `None` returned. Also the cursor of a next page left unread.
+async fn pages(
+    context: &Context,
+    service: Service,
+    path: &str,
+    what: &str,
+    query: Vec<(&str, String)>,
+    all: bool,
+    mut cursor: Option<String>,
+) -> Result<Option<(Vec<Value>, Option<String>)>, Failure> {
+    let mut items: Vec<Value> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    loop {
+        let mut query = query.clone();
+        if let Some(cursor) = &cursor {
+            query.push(("cursor", cursor.clone()));
+        }
+        let answer = context.client.get(path, &query).await?;
+        if !all && context.json {
+            print_json(&answer.body)?;
+            return Ok(None);
+        }
+        let page: crate::api::Page = read_from(service, answer.body, what)?;
+        let next = page.next_cursor();
+        items.extend(page.items);
+        if !all {
+            return Ok(Some((items, next)));
+        }
+        match next {
+            None => return Ok(Some((items, None))),
+            Some(next) if seen.contains(&next) => {
+                return Err(Failure::Unexpected(format!(
+                    "{} repeated the cursor {:?}: stopping rather than looping",
+                    service.name(),
+                    crate::display::one_line(&next)
+                )));
+            }
+            Some(next) => {
+                seen.push(next.clone());
+                cursor = Some(next);
+            }
+        }
+    }
+}
+
 /// Reads an answer's body from `service` as `T`, or says the answer is not what it sends.
 fn read_from<T: serde::de::DeserializeOwned>(
     service: Service,
