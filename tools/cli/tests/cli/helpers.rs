@@ -60,26 +60,13 @@ impl StandIn {
 
     pub fn with(options: Options) -> Self {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
         let seen = Arc::new(Mutex::new(Vec::new()));
         let state = AppState {
             options,
             seen: seen.clone(),
             cancelled: Arc::new(Mutex::new(false)),
         };
-        // Its own thread and runtime: the tests run the binary with blocking calls. It ends
-        // with the test process.
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                axum::serve(listener, router(state)).await.unwrap();
-            });
-        });
+        let url = serve(listener, router(state));
         Self { url, seen }
     }
 
@@ -145,16 +132,35 @@ pub fn problem(status: u16, title: &str, detail: &str, errors: Value) -> Respons
         .into_response()
 }
 
-/// Records the request and checks the token as intake does: nothing else is looked at first.
-fn admit(
-    state: &AppState,
+/// Serves `router` on `listener` on its own thread and runtime (the tests run the binary with
+/// blocking calls; it ends with the test process). Its base URL.
+pub fn serve(listener: std::net::TcpListener, router: Router) -> String {
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            axum::serve(listener, router).await.unwrap();
+        });
+    });
+    url
+}
+
+/// Records the request in `seen` and checks the token as the services do: nothing else is
+/// looked at first.
+pub fn admit(
+    seen: &Mutex<Vec<Seen>>,
     headers: &HeaderMap,
     method: &'static str,
     path: String,
     query: HashMap<String, String>,
     body: Value,
 ) -> Result<(), Response> {
-    state.seen.lock().unwrap().push(Seen {
+    seen.lock().unwrap().push(Seen {
         method,
         path,
         query,
@@ -292,7 +298,7 @@ async fn raise_alert(
     Json(body): Json<Value>,
 ) -> Response {
     if let Err(r) = admit(
-        &state,
+        &state.seen,
         &headers,
         "POST",
         "/api/v1/alerts".into(),
@@ -363,7 +369,7 @@ async fn list_alerts(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     if let Err(r) = admit(
-        &state,
+        &state.seen,
         &headers,
         "GET",
         "/api/v1/alerts".into(),
@@ -400,7 +406,7 @@ async fn show_alert(
     Path(id): Path<String>,
 ) -> Response {
     if let Err(r) = admit(
-        &state,
+        &state.seen,
         &headers,
         "GET",
         format!("/api/v1/alerts/{id}"),
@@ -429,7 +435,7 @@ async fn cancel_alert(
     Json(body): Json<Value>,
 ) -> Response {
     if let Err(r) = admit(
-        &state,
+        &state.seen,
         &headers,
         "POST",
         format!("/api/v1/alerts/{id}/cancel"),
@@ -484,7 +490,7 @@ async fn create_token(
     Json(body): Json<Value>,
 ) -> Response {
     if let Err(r) = admit(
-        &state,
+        &state.seen,
         &headers,
         "POST",
         "/api/v1/tokens".into(),
@@ -509,7 +515,7 @@ async fn create_token(
 
 async fn list_tokens(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Err(r) = admit(
-        &state,
+        &state.seen,
         &headers,
         "GET",
         "/api/v1/tokens".into(),
@@ -548,7 +554,7 @@ async fn revoke_token(
     Path(id): Path<String>,
 ) -> Response {
     if let Err(r) = admit(
-        &state,
+        &state.seen,
         &headers,
         "POST",
         format!("/api/v1/tokens/{id}/revoke"),

@@ -3,7 +3,7 @@
 //! stand-in intake it checks the bearer token first and refuses the bodies roster would refuse:
 //! unknown or missing fields, a CSV import that is not `text/csv` or has invalid rows.
 
-use crate::helpers::{Run, Seen, TOKEN, problem, run_rrm};
+use crate::helpers::{Run, Seen, TOKEN, admit, problem, run_rrm, serve};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -42,21 +42,10 @@ pub struct StandInRoster {
 
 impl StandInRoster {
     pub fn start() -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
         let seen = Arc::new(Mutex::new(Vec::new()));
         let state = AppState { seen: seen.clone() };
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                axum::serve(listener, router(state)).await.unwrap();
-            });
-        });
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = serve(listener, router(state));
         Self { url, seen }
     }
 
@@ -91,37 +80,6 @@ fn router(state: AppState) -> Router {
         .route("/api/v1/panels/{alert_id}", get(show_panel))
         .route("/api/v1/panels/{alert_id}/invitations", post(invite))
         .with_state(state)
-}
-
-/// Records the request and checks the token as roster does, before anything else.
-fn admit(
-    state: &AppState,
-    headers: &HeaderMap,
-    method: &'static str,
-    path: String,
-    query: HashMap<String, String>,
-    body: Value,
-) -> Result<(), Response> {
-    state.seen.lock().unwrap().push(Seen {
-        method,
-        path,
-        query,
-        body,
-    });
-    let expected = format!("Bearer {TOKEN}");
-    if headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        != Some(expected.as_str())
-    {
-        return Err(problem(
-            401,
-            "Authentication required",
-            "send a coordinator token as `Authorization: Bearer <token>`",
-            json!([]),
-        ));
-    }
-    Ok(())
 }
 
 /// A member as roster answers it.
@@ -180,7 +138,7 @@ async fn list_members(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     if let Err(r) = admit(
-        &state,
+        &state.seen,
         &headers,
         "GET",
         "/api/v1/members".into(),
@@ -240,7 +198,7 @@ async fn add_member(
     Json(body): Json<Value>,
 ) -> Response {
     if let Err(r) = admit(
-        &state,
+        &state.seen,
         &headers,
         "POST",
         "/api/v1/members".into(),
@@ -289,7 +247,7 @@ async fn show_member(
     Path(id): Path<String>,
 ) -> Response {
     if let Err(r) = admit(
-        &state,
+        &state.seen,
         &headers,
         "GET",
         format!("/api/v1/members/{id}"),
@@ -308,7 +266,7 @@ async fn edit_member(
     Json(body): Json<Value>,
 ) -> Response {
     if let Err(r) = admit(
-        &state,
+        &state.seen,
         &headers,
         "PATCH",
         format!("/api/v1/members/{id}"),
@@ -344,7 +302,7 @@ async fn erase_member(
     Path(id): Path<String>,
 ) -> Response {
     if let Err(r) = admit(
-        &state,
+        &state.seen,
         &headers,
         "DELETE",
         format!("/api/v1/members/{id}"),
@@ -365,7 +323,7 @@ async fn member_data(
     Path(id): Path<String>,
 ) -> Response {
     if let Err(r) = admit(
-        &state,
+        &state.seen,
         &headers,
         "GET",
         format!("/api/v1/members/{id}/data"),
@@ -394,7 +352,7 @@ async fn import_members(
 ) -> Response {
     let text = String::from_utf8_lossy(&body).into_owned();
     if let Err(r) = admit(
-        &state,
+        &state.seen,
         &headers,
         "POST",
         "/api/v1/members/import".into(),
@@ -460,7 +418,7 @@ pub fn export_csv() -> String {
 
 async fn export_members(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Err(r) = admit(
-        &state,
+        &state.seen,
         &headers,
         "GET",
         "/api/v1/members/export".into(),
@@ -514,7 +472,7 @@ async fn show_panel(
     Path(alert_id): Path<String>,
 ) -> Response {
     if let Err(r) = admit(
-        &state,
+        &state.seen,
         &headers,
         "GET",
         format!("/api/v1/panels/{alert_id}"),
@@ -543,7 +501,7 @@ async fn invite(
     Json(body): Json<Value>,
 ) -> Response {
     if let Err(r) = admit(
-        &state,
+        &state.seen,
         &headers,
         "POST",
         format!("/api/v1/panels/{alert_id}/invitations"),
