@@ -374,15 +374,14 @@ pub(crate) fn put_panel(tx: &Tx<'_>, panel: &Panel) -> Result<(), StoreError> {
     tx.put(PANELS, panel.alert.alert_id.as_bytes(), panel)
 }
 
-/// Panels, newest first (ids are time-ordered): the console's list.
+/// The `limit` newest panels, newest alert first (alert ids are time-ordered): the console's
+/// list, read from the end of the tree rather than every panel.
 pub fn recent_panels(store: &Store, limit: usize) -> Result<Vec<Panel>, StoreError> {
-    let mut panels: Vec<Panel> = store
-        .scan::<Panel>(PANELS, b"")?
+    store
+        .scan_back::<Panel>(PANELS, None)?
+        .take(limit)
         .map(|r| r.map(|(_, p)| p))
-        .collect::<Result<_, _>>()?;
-    panels.sort_by_key(|p| std::cmp::Reverse(p.mobilised_at));
-    panels.truncate(limit);
-    Ok(panels)
+        .collect()
 }
 
 pub fn invitation(store: &Store, id: Uuid) -> Result<Option<Invitation>, StoreError> {
