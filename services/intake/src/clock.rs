@@ -44,6 +44,7 @@ pub fn mail_pages() -> anyhow::Result<Pages> {
 
 impl Timers for Clock {
     type Timer = store::Timer;
+    type Prepared = ();
     const BATCH: usize = 64;
     const NAME: &'static str = "pipeline";
 
@@ -67,10 +68,15 @@ impl Timers for Clock {
         timer.due
     }
 
+    fn prepare(&self, _: &[store::Timer], _: DateTime<Utc>) -> Result<(), rrm_bus::StoreError> {
+        Ok(())
+    }
+
     fn fire(
         &self,
         tx: &Tx<'_>,
         timer: &store::Timer,
+        (): &(),
         now: DateTime<Utc>,
     ) -> TxResult<bool, HandleError> {
         self.overdue(tx, timer, now)

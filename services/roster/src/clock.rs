@@ -1,8 +1,11 @@
 //! The mobilisation clock: the reminder and replacement timers kept in the store (`timers`, in
 //! due order), fired by the platform's clock worker ([`rrm_platform::clock`]). Each timer fires
 //! in the batch's transaction with what it does — the reminder e-mail, the alternate's
-//! invitation, the events ([`Roster::fire`]) — so nothing happens twice or in part.
+//! invitation, the events ([`Roster::fire`]) — so nothing happens twice or in part. The
+//! candidates an alternate is chosen from are ranked before that transaction.
 
+use crate::mobilisation::Alternates;
+use crate::store::TimerKind;
 use crate::{Roster, store};
 use chrono::{DateTime, Utc};
 use rrm_bus::{HandleError, Store, StoreError, Tx, TxResult};
@@ -11,6 +14,8 @@ use std::time::Duration;
 
 impl Timers for Roster {
     type Timer = store::Timer;
+    /// The candidates for the alerts whose silent members are to be replaced.
+    type Prepared = Alternates;
     const BATCH: usize = 32;
     const NAME: &'static str = "mobilisation";
 
@@ -34,13 +39,26 @@ impl Timers for Roster {
         timer.due
     }
 
+    fn prepare(&self, due: &[store::Timer], now: DateTime<Utc>) -> Result<Alternates, StoreError> {
+        let mut alerts = Vec::new();
+        for timer in due.iter().filter(|t| t.kind == TimerKind::Replace) {
+            if let Some(panel) = store::panel(&self.store, timer.alert_id)?
+                && panel.open()
+            {
+                alerts.push(panel.alert);
+            }
+        }
+        Alternates::rank(self, &alerts, now)
+    }
+
     fn fire(
         &self,
         tx: &Tx<'_>,
         timer: &store::Timer,
+        alternates: &Alternates,
         now: DateTime<Utc>,
     ) -> TxResult<bool, HandleError> {
-        Roster::fire(self, tx, timer, now)
+        Roster::fire(self, tx, timer, alternates, now)
     }
 
     /// Reminders and invitations queued e-mails.

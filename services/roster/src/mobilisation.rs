@@ -16,11 +16,44 @@ use rrm_contracts::{
 };
 use rrm_platform::mail::{self, NewMail};
 use serde_json::json;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
 /// Languages the member e-mails exist in; others get English.
 pub const MAIL_LANGUAGES: [&str; 2] = ["en", "fr"];
+
+/// Candidates ranked for alerts whose panels may need an alternate, read before the
+/// transaction that invites one (so the writer never scans the selection index), by alert.
+#[derive(Debug, Default)]
+pub struct Alternates(BTreeMap<Uuid, Vec<Scored>>);
+
+impl Alternates {
+    /// The candidates for each of `alerts` at `now` (best first, no one excluded yet).
+    pub(crate) fn rank<'a>(
+        roster: &Roster,
+        alerts: impl IntoIterator<Item = &'a AlertRaised>,
+        now: DateTime<Utc>,
+    ) -> Result<Self, StoreError> {
+        let mut ranked = BTreeMap::new();
+        for alert in alerts {
+            if let std::collections::btree_map::Entry::Vacant(slot) = ranked.entry(alert.alert_id) {
+                slot.insert(roster.ranked(alert, &BTreeSet::new(), now)?.0);
+            }
+        }
+        Ok(Self(ranked))
+    }
+
+    /// Those ranked for `alert` who are not in `invited`, best first.
+    fn for_alert(&self, alert: Uuid, invited: &BTreeSet<Uuid>) -> Vec<Scored> {
+        self.0
+            .get(&alert)
+            .into_iter()
+            .flatten()
+            .filter(|c| !invited.contains(&c.member_id))
+            .cloned()
+            .collect()
+    }
+}
 
 /// How an answer went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -329,7 +362,7 @@ impl Roster {
     }
 
     /// Invites the next-best alternate in place of `instead` (who declined or stayed silent),
-    /// keeping the balance; when nobody left would help and those in play cannot form the
+    /// from `alternates` (ranked before the transaction), keeping the balance; when nobody left would help and those in play cannot form the
     /// panel, the coordinators are told. The caller stores the panel.
     pub(crate) fn replace(
         &self,
@@ -337,6 +370,7 @@ impl Roster {
         panel: &mut Panel,
         instead: &Member,
         why: &str,
+        alternates: &Alternates,
         now: DateTime<Utc>,
     ) -> TxResult<(), HandleError> {
         let invitations = store::invitations_in(tx, panel)?;
@@ -348,7 +382,7 @@ impl Roster {
             }
         }
         let in_play: Vec<&[String]> = in_play.iter().map(Vec::as_slice).collect();
-        let (ranked, _) = self.ranked(&panel.alert, &invited, now)?;
+        let ranked = alternates.for_alert(panel.alert.alert_id, &invited);
         let balance = self.settings.balance();
         match next_alternate(&ranked, &in_play, balance) {
             Some(next) => {
@@ -399,13 +433,14 @@ impl Roster {
         Ok(())
     }
 
-    /// A member's answer on their invitation's page.
+    /// A member's answer on their invitation's page; a decline is replaced from `alternates`.
     pub(crate) fn answer(
         &self,
         tx: &Tx<'_>,
         invitation_id: Uuid,
         accepted: bool,
         note: Option<String>,
+        alternates: &Alternates,
         now: DateTime<Utc>,
     ) -> TxResult<Answered, HandleError> {
         let Some(mut invitation) = store::invitation_in(tx, invitation_id)? else {
@@ -445,7 +480,7 @@ impl Roster {
             if panel.open() && invitation.replaced_at.is_none() {
                 invitation.replaced_at = Some(now);
                 store::put_invitation(tx, &invitation)?;
-                self.replace(tx, &mut panel, &member, "declined", now)?;
+                self.replace(tx, &mut panel, &member, "declined", alternates, now)?;
             }
         } else if panel.formed {
             role = Some(Role::Cosigner);
@@ -530,6 +565,7 @@ impl Roster {
         &self,
         tx: &Tx<'_>,
         timer: &Timer,
+        alternates: &Alternates,
         now: DateTime<Utc>,
     ) -> TxResult<bool, HandleError> {
         store::remove_timer(tx, timer)?;
@@ -577,6 +613,7 @@ impl Roster {
                     &mut panel,
                     &member,
                     &format!("did not answer within {budget}"),
+                    alternates,
                     now,
                 )?;
                 store::put_panel(tx, &panel)?;

@@ -20,6 +20,9 @@ pub type Now = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 /// A service's timers.
 pub trait Timers: Clone + Send + Sync + 'static {
     type Timer: Copy + Send + Sync + 'static;
+    /// What firing a batch needs read first, outside its transaction (so the store's writer
+    /// never waits on a long read).
+    type Prepared: Send + 'static;
     /// Timers fired in one transaction at most.
     const BATCH: usize;
     /// What the logs call this clock.
@@ -33,11 +36,18 @@ pub trait Timers: Clone + Send + Sync + 'static {
     /// The `limit` timers due first, in due order (a read on a blocking thread).
     fn next(store: &Store, limit: usize) -> Result<Vec<Self::Timer>, StoreError>;
     fn due_at(timer: &Self::Timer) -> DateTime<Utc>;
+    /// Reads what firing `due` needs, on a blocking thread before the batch's transaction.
+    fn prepare(
+        &self,
+        due: &[Self::Timer],
+        now: DateTime<Utc>,
+    ) -> Result<Self::Prepared, StoreError>;
     /// Fires one timer inside the batch's transaction (removing it); whether it did anything.
     fn fire(
         &self,
         tx: &Tx<'_>,
         timer: &Self::Timer,
+        prepared: &Self::Prepared,
         now: DateTime<Utc>,
     ) -> TxResult<bool, HandleError>;
     /// After a committed batch in which `acted` timers did something.
@@ -86,17 +96,19 @@ pub async fn fire_due<T: Timers>(timers: &T) -> anyhow::Result<Duration> {
     let (firing, store) = (timers.clone(), timers.store().clone());
     let fired = due.len();
     let acted = tokio::task::spawn_blocking(move || {
-        store.transact_blocking::<_, HandleError, _>(move |tx| {
-            let mut acted = 0;
-            for timer in &due {
-                acted += usize::from(firing.fire(tx, timer, now)?);
-            }
-            Ok(acted)
-        })
+        let prepared = firing.prepare(&due, now)?;
+        store
+            .transact_blocking::<_, HandleError, _>(move |tx| {
+                let mut acted = 0;
+                for timer in &due {
+                    acted += usize::from(firing.fire(tx, timer, &prepared, now)?);
+                }
+                Ok(acted)
+            })
+            .map_err(|e| anyhow::anyhow!("{e}"))
     })
     .await
-    .context("firing the timers")?
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    .context("firing the timers")??;
     timers.fired(acted);
     tracing::debug!(clock = T::NAME, fired, acted, "timers fired");
     Ok(Duration::ZERO)

@@ -6,6 +6,7 @@
 use crate::Roster;
 use crate::domain::csv::{self, RowError};
 use crate::domain::{Answer, Invitation, Member, MemberInput, member};
+use crate::mobilisation::Alternates;
 use crate::store::{self, MemberFilter};
 use axum::Json;
 use axum::body::Bytes;
@@ -107,13 +108,27 @@ pub async fn update(roster: &Roster, id: Uuid, input: MemberInput) -> Result<Mem
 /// removed). An invitation still waiting for their answer is withdrawn and, while its panel is
 /// forming, an alternate is invited in their place. Erasing twice is harmless.
 pub async fn erase(roster: &Roster, id: Uuid) -> Result<Member, Refused> {
-    let store = roster.store.clone();
-    let invitations: Vec<Uuid> = store
-        .read(move |s| store::invitations_of(s, id))
-        .await?
-        .iter()
-        .map(|i| i.invitation_id)
-        .collect();
+    let now = (roster.now)();
+    // Their invitations, and the candidates of the panels still forming that may need an
+    // alternate, read before the transaction.
+    let r = roster.clone();
+    let (invitations, alternates) = roster
+        .store
+        .read(move |s| {
+            let invitations = store::invitations_of(s, id)?;
+            let mut forming = Vec::new();
+            for inv in invitations.iter().filter(|i| i.answer == Answer::Pending) {
+                if let Some(panel) = store::panel(s, inv.alert_id)?
+                    && panel.open()
+                {
+                    forming.push(panel.alert);
+                }
+            }
+            let alternates = Alternates::rank(&r, &forming, now)?;
+            let ids: Vec<Uuid> = invitations.iter().map(|i| i.invitation_id).collect();
+            Ok((ids, alternates))
+        })
+        .await?;
     let r = roster.clone();
     roster
         .store
@@ -121,7 +136,6 @@ pub async fn erase(roster: &Roster, id: Uuid) -> Result<Member, Refused> {
             let Some(before) = store::member_in(tx, id)? else {
                 return Err(rrm_bus::abort(Refused::NotFound));
             };
-            let now = (r.now)();
             let after = before.erase(now);
             store::put_member(tx, Some(&before), &after)?;
             for invitation_id in &invitations {
@@ -144,7 +158,8 @@ pub async fn erase(roster: &Roster, id: Uuid) -> Result<Member, Refused> {
                     && let Some(mut panel) = store::panel_in(tx, inv.alert_id)?
                     && panel.open()
                 {
-                    r.replace(tx, &mut panel, &before, "was removed from the roster", now)
+                    let why = "was removed from the roster";
+                    r.replace(tx, &mut panel, &before, why, &alternates, now)
                         .map_err(|e| match e {
                             rrm_bus::TxError::Abort(e) => {
                                 rrm_bus::abort(Refused::Store(e.to_string()))

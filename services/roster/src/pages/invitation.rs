@@ -3,7 +3,7 @@
 //! the invitation: a tampered, expired or another member's link changes nothing.
 
 use crate::domain::{Answer, Invitation, Member, NotRecorded, Panel, Role, panel};
-use crate::mobilisation::Answered;
+use crate::mobilisation::{Alternates, Answered};
 use crate::{PURPOSE, Roster, store};
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
@@ -141,11 +141,29 @@ pub(crate) async fn answer(
         Ok(note) => note,
         Err(message) => return page(&roster, &token, &invitation, &member, &panel, Some(message)),
     };
+    let now = Utc::now();
+    // A decline may need an alternate: its candidates are ranked before the transaction.
+    let alternates = if accepted || !panel.open() {
+        Ok(Alternates::default())
+    } else {
+        let (r, alert) = (roster.clone(), panel.alert.clone());
+        roster
+            .store
+            .read(move |_| Alternates::rank(&r, [&alert], now))
+            .await
+    };
     let (r, id) = (roster.clone(), invitation.invitation_id);
-    let result = roster
-        .store
-        .transact::<_, HandleError, _>(move |tx| r.answer(tx, id, accepted, note, Utc::now()))
-        .await;
+    let result = match alternates {
+        Ok(alternates) => {
+            roster
+                .store
+                .transact::<_, HandleError, _>(move |tx| {
+                    r.answer(tx, id, accepted, note, &alternates, now)
+                })
+                .await
+        }
+        Err(e) => Err(e.into()),
+    };
     // Durable when it returns: only then is the member told their answer is recorded.
     let answered = match result {
         Ok(a) => a,

@@ -1188,7 +1188,14 @@ async fn an_erased_member_is_not_reminded() {
         let r = f.roster.clone();
         f.roster
             .store
-            .transact::<_, HandleError, _>(move |tx| r.fire(tx, &timer, later))
+            .transact::<_, HandleError, _>(move |tx| {
+                r.fire(
+                    tx,
+                    &timer,
+                    &crate::mobilisation::Alternates::default(),
+                    later,
+                )
+            })
             .await
             .unwrap();
     }
