@@ -33,6 +33,7 @@ pub mod console;
 pub mod http;
 pub mod links;
 pub mod mail;
+pub mod markdown;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod pages;
