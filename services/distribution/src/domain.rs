@@ -90,13 +90,10 @@ pub fn parse_editors(reader: impl std::io::Read) -> anyhow::Result<Vec<ParsedEdi
     Ok(rows)
 }
 
-/// Op-ed Markdown as HTML safe to put in an e-mail: rendered, then sanitised (no scripts, no
-/// event handlers, no `javascript:` links).
+/// Op-ed Markdown as HTML safe to put in an e-mail: the platform's rules, shared with every page
+/// that shows an op-ed (no scripts, event handlers, unsafe links or remote images).
 pub fn markdown_html(markdown: &str) -> String {
-    let parser = pulldown_cmark::Parser::new(markdown);
-    let mut html = String::new();
-    pulldown_cmark::html::push_html(&mut html, parser);
-    ammonia::clean(&html)
+    rrm_platform::markdown::to_safe_html(markdown)
 }
 
 #[cfg(test)]
