@@ -1,6 +1,8 @@
 //! Drafting rules and records, without I/O: what a version is, when signatures count, when an
 //! op-ed is approved, what a link names.
 
+pub mod diff;
+
 use chrono::{DateTime, Utc};
 use rrm_contracts::{PanelFormed, PanelMember, Signatory};
 use rrm_platform::FieldProblem;
