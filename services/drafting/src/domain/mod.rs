@@ -2,6 +2,7 @@
 //! op-ed is approved, what a link names.
 
 pub mod diff;
+pub mod manifest;
 
 use chrono::{DateTime, Utc};
 use rrm_contracts::{PanelFormed, PanelMember, Signatory};

@@ -1,0 +1,480 @@
+//! The signature manifest: what an approved op-ed's signatories signed, signed in turn by
+//! drafting with Ed25519, so an editor can check that the list of signatories they publish is
+//! the one the panel approved.
+//!
+//! The rules:
+//!
+//! - A manifest names the op-ed, the version's hash, its title and language, each signatory
+//!   (name, title, byline, role, when they signed), who signed it off and when it was approved,
+//!   and the id of the key that signs it. Its `format` is always [`FORMAT`].
+//! - The signed bytes are [`Manifest::to_bytes`]: compact JSON, fields in declaration order, no
+//!   trailing newline. Those exact bytes are what is served as `manifest.json`, and the
+//!   signature covers them as served — a verifier checks the file it downloaded, never a
+//!   re-serialisation of it (whose spacing, field order or number formats could differ).
+//! - The signature is raw Ed25519 (64 bytes, served as `manifest.sig`). The public key is served
+//!   as a SubjectPublicKeyInfo PEM (`-----BEGIN PUBLIC KEY-----`); its id is the first 16 hex
+//!   characters of the SHA-256 of its 32 raw bytes.
+//! - The private key lives in one PKCS#8 PEM file, readable by the service alone (mode 0600). A
+//!   missing file is created with a new key (and a warning in the logs); a file that cannot be
+//!   read or is not a key is an error, never replaced: replacing it would silently invalidate
+//!   every manifest published before.
+//!
+//! # How an editor verifies a manifest
+//!
+//! With `manifest.json`, `manifest.sig` and the public key saved as `key.pem`, OpenSSL 3:
+//!
+//! ```text
+//! openssl pkeyutl -verify -pubin -inkey key.pem -rawin -in manifest.json -sigfile manifest.sig
+//! ```
+//!
+//! prints `Signature Verified Successfully` and exits 0 when the manifest is intact; any change
+//! to the file, however small, makes it print `Signature Verification Failure` and exit 1.
+
+use anyhow::Context;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
+use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::io::{ErrorKind, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+use uuid::Uuid;
+
+/// The manifest format this module writes.
+pub const FORMAT: &str = "rrm-signature-manifest/1";
+
+/// Hex characters of a key's id.
+const KEY_ID_LEN: usize = 16;
+
+/// One person who signed the approved version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManifestSignatory {
+    pub name: String,
+    pub title: String,
+    /// The byline as published.
+    pub line: String,
+    /// `"author"` or `"co-signer"`.
+    pub role: String,
+    pub signed_at: DateTime<Utc>,
+}
+
+/// What an approved op-ed's signatories signed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always [`FORMAT`].
+    pub format: String,
+    pub oped_id: Uuid,
+    pub alert_id: Uuid,
+    /// SHA-256 of the approved version.
+    pub version_hash: String,
+    pub title: String,
+    pub language: String,
+    pub signatories: Vec<ManifestSignatory>,
+    /// The coordinator who signed the op-ed off, when one did.
+    pub signed_off_by: Option<String>,
+    pub approved_at: DateTime<Utc>,
+    /// [`ManifestKey::id`] of the key that signs this manifest.
+    pub key_id: String,
+}
+
+impl Manifest {
+    /// The bytes that are signed and served: compact JSON in field order, no trailing newline.
+    /// The signature covers these bytes as served, not any re-serialisation of them.
+    #[expect(
+        clippy::expect_used,
+        reason = "strings, UUIDs, times and options always serialise to JSON"
+    )]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("a manifest always serialises")
+    }
+}
+
+/// Drafting's manifest signing key and its id.
+pub struct ManifestKey {
+    key: SigningKey,
+    id: String,
+}
+
+impl std::fmt::Debug for ManifestKey {
+    /// The id only: the secret never reaches a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ManifestKey").field("id", &self.id).finish()
+    }
+}
+
+impl ManifestKey {
+    /// A new random key.
+    pub fn generate() -> Self {
+        Self::new(SigningKey::generate(&mut rand::rngs::OsRng))
+    }
+
+    /// The key in a PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`).
+    pub fn from_pkcs8_pem(pem: &str) -> anyhow::Result<Self> {
+        let key = SigningKey::from_pkcs8_pem(pem)
+            .map_err(|e| anyhow::anyhow!("not an Ed25519 PKCS#8 private key: {e}"))?;
+        Ok(Self::new(key))
+    }
+
+    /// The secret key as PKCS#8 PEM, as [`ManifestKey::load_or_create`] keeps it.
+    #[expect(
+        clippy::expect_used,
+        reason = "encoding a valid Ed25519 key as PKCS#8 cannot fail"
+    )]
+    pub fn to_pkcs8_pem(&self) -> String {
+        self.key
+            .to_pkcs8_pem(LineEnding::LF)
+            .expect("an Ed25519 key always encodes")
+            .to_string()
+    }
+
+    /// The key kept at `path`. When no file is there, a new key is generated and written there,
+    /// readable by its owner only; a file that cannot be read or holds no key is an error.
+    pub fn load_or_create(path: &Path) -> anyhow::Result<Self> {
+        match std::fs::read_to_string(path) {
+            Ok(pem) => Self::from_pem_file(path, &pem),
+            Err(e) if e.kind() == ErrorKind::NotFound => Self::create(path),
+            Err(e) => Err(e)
+                .with_context(|| format!("cannot read the manifest key at {}", path.display())),
+        }
+    }
+
+    /// Id of the public key: the first 16 hex characters of the SHA-256 of its raw bytes.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The public key as a SubjectPublicKeyInfo PEM (`-----BEGIN PUBLIC KEY-----`), the form
+    /// `openssl pkey -pubin` and `openssl pkeyutl -pubin` read.
+    #[expect(
+        clippy::expect_used,
+        reason = "encoding a valid Ed25519 public key cannot fail"
+    )]
+    pub fn public_key_pem(&self) -> String {
+        self.key
+            .verifying_key()
+            .to_public_key_pem(LineEnding::LF)
+            .expect("an Ed25519 public key always encodes")
+    }
+
+    /// The raw 32-byte public key, standard base64.
+    pub fn public_key_base64(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.key.verifying_key().as_bytes())
+    }
+
+    /// The 64-byte Ed25519 signature of `bytes`.
+    pub fn sign(&self, bytes: &[u8]) -> Vec<u8> {
+        self.key.sign(bytes).to_bytes().to_vec()
+    }
+
+    fn new(key: SigningKey) -> Self {
+        let id = key_id(&key.verifying_key());
+        Self { key, id }
+    }
+
+    fn from_pem_file(path: &Path, pem: &str) -> anyhow::Result<Self> {
+        Self::from_pkcs8_pem(pem)
+            .with_context(|| format!("the manifest key at {} is not usable", path.display()))
+    }
+
+    /// Generates a key and writes it to `path`, which must not exist. When another start wrote
+    /// it first, that key is loaded instead: the file is never overwritten.
+    fn create(path: &Path) -> anyhow::Result<Self> {
+        let key = Self::generate();
+        match write_new_secret(path, key.to_pkcs8_pem().as_bytes()) {
+            Ok(()) => {
+                tracing::warn!(
+                    path = %path.display(),
+                    key_id = key.id(),
+                    "generated a new manifest signing key at {} (id {}): publish its public key",
+                    path.display(),
+                    key.id(),
+                );
+                Ok(key)
+            }
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                let pem = std::fs::read_to_string(path).with_context(|| {
+                    format!("cannot read the manifest key at {}", path.display())
+                })?;
+                Self::from_pem_file(path, &pem)
+            }
+            Err(e) => Err(e)
+                .with_context(|| format!("cannot write a new manifest key at {}", path.display())),
+        }
+    }
+}
+
+/// Writes `bytes` to a new file at `path` (parents created), readable and writable by its owner
+/// only; fails with `AlreadyExists` rather than replace a file.
+fn write_new_secret(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+fn key_id(public: &VerifyingKey) -> String {
+    let mut id = hex::encode(Sha256::digest(public.as_bytes()));
+    id.truncate(KEY_ID_LEN);
+    id
+}
+
+/// Why a manifest's signature was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    #[error("the public key is not an Ed25519 SubjectPublicKeyInfo PEM")]
+    BadKey,
+    #[error("the signature does not match the manifest")]
+    BadSignature,
+}
+
+/// Checks `signature` over `bytes` (the manifest as served) with the public key in PEM.
+pub fn verify(public_key_pem: &str, bytes: &[u8], signature: &[u8]) -> Result<(), VerifyError> {
+    let key = VerifyingKey::from_public_key_pem(public_key_pem).map_err(|_| VerifyError::BadKey)?;
+    let signature = Signature::from_slice(signature).map_err(|_| VerifyError::BadSignature)?;
+    key.verify_strict(bytes, &signature)
+        .map_err(|_| VerifyError::BadSignature)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use std::os::unix::fs::PermissionsExt;
+    use std::process::Command;
+
+    fn manifest(key: &ManifestKey) -> Manifest {
+        let at = Utc.with_ymd_and_hms(2026, 11, 23, 19, 16, 0).unwrap();
+        Manifest {
+            format: FORMAT.to_owned(),
+            oped_id: Uuid::now_v7(),
+            alert_id: Uuid::now_v7(),
+            version_hash: "ab".repeat(32),
+            title: "Water is a right — «ليس سلعة»".to_owned(),
+            language: "en".to_owned(),
+            signatories: vec![
+                ManifestSignatory {
+                    name: "Amina Diallo".to_owned(),
+                    title: "Hydrologist".to_owned(),
+                    line: "Amina Diallo, hydrologist, Dakar".to_owned(),
+                    role: "author".to_owned(),
+                    signed_at: at,
+                },
+                ManifestSignatory {
+                    name: "Ruth Cohen".to_owned(),
+                    title: "Economist".to_owned(),
+                    line: "Ruth Cohen, economist".to_owned(),
+                    role: "co-signer".to_owned(),
+                    signed_at: at,
+                },
+            ],
+            signed_off_by: Some("coordinator Ruth".to_owned()),
+            approved_at: at,
+            key_id: key.id().to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_signed_manifest_verifies() {
+        let key = ManifestKey::generate();
+        let bytes = manifest(&key).to_bytes();
+        let signature = key.sign(&bytes);
+        assert_eq!(signature.len(), 64);
+        assert_eq!(verify(&key.public_key_pem(), &bytes, &signature), Ok(()));
+    }
+
+    #[test]
+    fn the_bytes_are_compact_json_in_field_order() {
+        let key = ManifestKey::generate();
+        let bytes = manifest(&key).to_bytes();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.starts_with(r#"{"format":"rrm-signature-manifest/1","oped_id":""#));
+        assert!(!text.ends_with('\n'));
+        assert!(!text.contains(": ") && !text.contains(", \""));
+        let back: Manifest = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, manifest_with_ids(&key, &back));
+    }
+
+    /// The test manifest with the ids of `like` (ids are random).
+    fn manifest_with_ids(key: &ManifestKey, like: &Manifest) -> Manifest {
+        Manifest {
+            oped_id: like.oped_id,
+            alert_id: like.alert_id,
+            ..manifest(key)
+        }
+    }
+
+    #[test]
+    fn a_changed_byte_of_the_manifest_fails() {
+        let key = ManifestKey::generate();
+        let mut bytes = manifest(&key).to_bytes();
+        let signature = key.sign(&bytes);
+        let at = bytes.len() / 2;
+        bytes[at] ^= 1;
+        assert_eq!(
+            verify(&key.public_key_pem(), &bytes, &signature),
+            Err(VerifyError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn a_changed_byte_of_the_signature_fails() {
+        let key = ManifestKey::generate();
+        let bytes = manifest(&key).to_bytes();
+        let mut signature = key.sign(&bytes);
+        signature[10] ^= 0x80;
+        assert_eq!(
+            verify(&key.public_key_pem(), &bytes, &signature),
+            Err(VerifyError::BadSignature)
+        );
+        assert_eq!(
+            verify(&key.public_key_pem(), &bytes, &signature[..63]),
+            Err(VerifyError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn another_key_or_no_key_fails() {
+        let key = ManifestKey::generate();
+        let bytes = manifest(&key).to_bytes();
+        let signature = key.sign(&bytes);
+        let other = ManifestKey::generate();
+        assert_eq!(
+            verify(&other.public_key_pem(), &bytes, &signature),
+            Err(VerifyError::BadSignature)
+        );
+        assert_eq!(
+            verify("not a key", &bytes, &signature),
+            Err(VerifyError::BadKey)
+        );
+    }
+
+    #[test]
+    fn pem_round_trip_keeps_the_key_and_its_id() {
+        let key = ManifestKey::generate();
+        let pem = key.to_pkcs8_pem();
+        assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+        let back = ManifestKey::from_pkcs8_pem(&pem).unwrap();
+        assert_eq!(back.id(), key.id());
+        assert_eq!(back.id().len(), 16);
+        assert_eq!(back.public_key_pem(), key.public_key_pem());
+        assert!(
+            key.public_key_pem()
+                .starts_with("-----BEGIN PUBLIC KEY-----")
+        );
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(key.public_key_base64())
+            .unwrap();
+        assert_eq!(raw.len(), 32);
+        assert_eq!(hex::encode(Sha256::digest(&raw))[..16], *key.id());
+        assert!(!format!("{key:?}").contains("PRIVATE"));
+    }
+
+    #[test]
+    fn load_or_create_writes_an_owner_only_key_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys").join("manifest.pem");
+        let created = ManifestKey::load_or_create(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let loaded = ManifestKey::load_or_create(&path).unwrap();
+        assert_eq!(loaded.id(), created.id());
+    }
+
+    #[test]
+    fn an_invalid_key_file_is_an_error_and_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("manifest.pem");
+        std::fs::write(&path, "not a key").unwrap();
+        let err = ManifestKey::load_or_create(&path).unwrap_err();
+        assert!(
+            format!("{err:#}").contains(&path.display().to_string()),
+            "{err:#}"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "not a key");
+    }
+
+    /// Runs openssl with `args` in `dir`; fails the test when openssl cannot be run.
+    fn openssl(dir: &Path, args: &[&str]) -> std::process::Output {
+        Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "this test needs the openssl command line (OpenSSL 3) on PATH, \
+                     as editors use it to verify manifests: {e}"
+                )
+            })
+    }
+
+    #[test]
+    fn editors_verify_with_the_openssl_command_line() {
+        let key = ManifestKey::generate();
+        let bytes = manifest(&key).to_bytes();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("manifest.json"), &bytes).unwrap();
+        std::fs::write(dir.path().join("manifest.sig"), key.sign(&bytes)).unwrap();
+        std::fs::write(dir.path().join("key.pem"), key.public_key_pem()).unwrap();
+        let command = [
+            "pkeyutl",
+            "-verify",
+            "-pubin",
+            "-inkey",
+            "key.pem",
+            "-rawin",
+            "-in",
+            "manifest.json",
+            "-sigfile",
+            "manifest.sig",
+        ];
+
+        let intact = openssl(dir.path(), &command);
+        let stdout = String::from_utf8_lossy(&intact.stdout);
+        assert!(
+            intact.status.success(),
+            "openssl rejected an intact manifest: {stdout} {}",
+            String::from_utf8_lossy(&intact.stderr)
+        );
+        assert!(
+            stdout.contains("Signature Verified Successfully"),
+            "{stdout}"
+        );
+
+        let mut altered = bytes.clone();
+        let at = altered.len() - 3;
+        altered[at] ^= 1;
+        std::fs::write(dir.path().join("manifest.json"), &altered).unwrap();
+        let tampered = openssl(dir.path(), &command);
+        assert!(
+            !tampered.status.success(),
+            "openssl accepted an altered manifest: {}",
+            String::from_utf8_lossy(&tampered.stdout)
+        );
+    }
+
+    #[test]
+    fn openssl_reads_the_public_key() {
+        let key = ManifestKey::generate();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("key.pem"), key.public_key_pem()).unwrap();
+        let out = openssl(
+            dir.path(),
+            &["pkey", "-pubin", "-in", "key.pem", "-noout", "-text"],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("ED25519"));
+    }
+}
