@@ -1,6 +1,7 @@
 //! Drafting rules and records, without I/O: what a version is, when signatures count, when an
 //! op-ed is approved, what a link names.
 
+pub mod audit;
 pub mod diff;
 pub mod manifest;
 
