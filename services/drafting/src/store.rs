@@ -8,9 +8,17 @@
 //! - `early_cosigners`: co-signers by alert id, when `panel.cosigner_joined` arrived before
 //!   `panel.formed` (events of different types are not ordered); the draft takes them when it
 //!   opens.
+//! - `audit`: each draft's audit log, [`audit::Entry`] by draft id and sequence number
+//!   (big-endian); the draft keeps the last entry's [`audit::Head`].
+//! - `manifests`: [`StoredManifest`] by op-ed id followed by the version's hash.
+//! - `timers`: signature reminders, [`Reminder`] by due time (ms, big-endian), draft id, round
+//!   and the reminder's number: the clock reads the first ones due.
 
+use crate::domain::audit::{self, Action, Entry};
 use crate::domain::{Draft, Signatures, Version};
+use chrono::{DateTime, Utc};
 use rrm_bus::{Store, StoreError, Tx};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 const DRAFTS: &str = "drafts";
@@ -18,8 +26,20 @@ const BY_ALERT: &str = "drafts_by_alert";
 const VERSIONS: &str = "versions";
 const SIGNATURES: &str = "signatures";
 const EARLY_COSIGNERS: &str = "early_cosigners";
+const AUDIT: &str = "audit";
+const MANIFESTS: &str = "manifests";
+const TIMERS: &str = "timers";
 /// Every tree drafting opens (besides those the platform adds).
-pub(crate) const TREES: &[&str] = &[DRAFTS, BY_ALERT, VERSIONS, SIGNATURES, EARLY_COSIGNERS];
+pub(crate) const TREES: &[&str] = &[
+    DRAFTS,
+    BY_ALERT,
+    VERSIONS,
+    SIGNATURES,
+    EARLY_COSIGNERS,
+    AUDIT,
+    MANIFESTS,
+    TIMERS,
+];
 
 fn key(draft: Uuid, hash: &str) -> Vec<u8> {
     let mut k = draft.as_bytes().to_vec();
@@ -119,10 +139,134 @@ pub(crate) fn put_signatures(
     tx.put(SIGNATURES, signatures_key(draft, round, hash), signatures)
 }
 
-/// Number of versions stored, of every draft.
+/// Every version of `draft`, oldest first.
+pub(crate) fn versions(store: &Store, draft: Uuid) -> Result<Vec<Version>, StoreError> {
+    let mut all = store
+        .scan::<Version>(VERSIONS, draft.as_bytes())?
+        .map(|item| item.map(|(_, v)| v))
+        .collect::<Result<Vec<_>, _>>()?;
+    all.sort_by_key(|v| (v.number, v.created_at));
+    Ok(all)
+}
+
+/// The newest drafts first, at most `limit`.
+pub(crate) fn recent_drafts(store: &Store, limit: usize) -> Result<Vec<Draft>, StoreError> {
+    store
+        .scan_back::<Draft>(DRAFTS, None)?
+        .take(limit)
+        .map(|item| item.map(|(_, d)| d))
+        .collect()
+}
+
+/// The id of the draft of alert `alert_id`, outside a transaction.
+pub(crate) fn draft_of_alert(store: &Store, alert_id: Uuid) -> Result<Option<Uuid>, StoreError> {
+    store.get(BY_ALERT, alert_id.as_bytes())
+}
+
+fn audit_key(draft: Uuid, seq: u64) -> Vec<u8> {
+    let mut k = draft.as_bytes().to_vec();
+    k.extend_from_slice(&seq.to_be_bytes());
+    k
+}
+
+/// Appends an entry to `draft`'s audit log, chained to the last one; the caller stores the
+/// draft (it keeps the new head).
+pub(crate) fn audit(
+    tx: &Tx<'_>,
+    draft: &mut Draft,
+    at: DateTime<Utc>,
+    actor: &str,
+    action: Action,
+    version: Option<&str>,
+    detail: &str,
+) -> Result<(), StoreError> {
+    let prev: Option<Entry> = match &draft.audit {
+        Some(head) => tx.get(AUDIT, audit_key(draft.draft_id, head.seq))?,
+        None => None,
+    };
+    let entry = audit::append(prev.as_ref(), at, actor, action, version, detail);
+    tx.put(AUDIT, audit_key(draft.draft_id, entry.seq), &entry)?;
+    draft.audit = Some(audit::head(&entry));
+    Ok(())
+}
+
+/// `draft`'s audit log, oldest first.
+pub(crate) fn audit_log(store: &Store, draft: Uuid) -> Result<Vec<Entry>, StoreError> {
+    store
+        .scan::<Entry>(AUDIT, draft.as_bytes())?
+        .map(|item| item.map(|(_, e)| e))
+        .collect()
+}
+
+/// Overwrites one audit entry: what tampering would do (tests prove it is detected).
 #[cfg(test)]
-pub(crate) fn version_count(store: &Store) -> Result<u64, StoreError> {
-    store.count(VERSIONS)
+pub(crate) fn tamper_audit(tx: &Tx<'_>, draft: Uuid, entry: &Entry) -> Result<(), StoreError> {
+    tx.put(AUDIT, audit_key(draft, entry.seq), entry)
+}
+
+/// A signature manifest as signed and served.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredManifest {
+    /// The manifest's JSON, byte for byte as signed.
+    pub manifest: String,
+    /// The Ed25519 signature, standard base64.
+    pub signature: String,
+}
+
+fn manifest_key(oped: Uuid, hash: &str) -> Vec<u8> {
+    key(oped, hash)
+}
+
+pub(crate) fn put_manifest(
+    tx: &Tx<'_>,
+    oped: Uuid,
+    hash: &str,
+    manifest: &StoredManifest,
+) -> Result<(), StoreError> {
+    tx.put(MANIFESTS, manifest_key(oped, hash), manifest)
+}
+
+pub(crate) fn manifest(
+    store: &Store,
+    oped: Uuid,
+    hash: &str,
+) -> Result<Option<StoredManifest>, StoreError> {
+    store.get(MANIFESTS, manifest_key(oped, hash))
+}
+
+/// A signature reminder: the `number`th of `round` of `draft`, due at `due`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Reminder {
+    pub due: DateTime<Utc>,
+    pub draft_id: Uuid,
+    pub round: u32,
+    pub number: u8,
+}
+
+fn timer_key(r: &Reminder) -> Vec<u8> {
+    let ms = r.due.timestamp_millis().max(0) as u64;
+    let mut k = ms.to_be_bytes().to_vec();
+    k.extend_from_slice(r.draft_id.as_bytes());
+    k.extend_from_slice(&r.round.to_be_bytes());
+    k.push(r.number);
+    k
+}
+
+pub(crate) fn set_reminder(tx: &Tx<'_>, r: &Reminder) -> Result<(), StoreError> {
+    tx.put(TIMERS, timer_key(r), r)
+}
+
+pub(crate) fn remove_reminder(tx: &Tx<'_>, r: &Reminder) -> Result<(), StoreError> {
+    tx.remove(TIMERS, timer_key(r))
+}
+
+/// The `limit` reminders due first.
+pub(crate) fn next_reminders(store: &Store, limit: usize) -> Result<Vec<Reminder>, StoreError> {
+    store
+        .scan_after::<Reminder>(TIMERS, None)?
+        .take(limit)
+        .map(|item| item.map(|(_, r)| r))
+        .collect()
 }
 
 /// Keeps a co-signer whose draft is not open yet.

@@ -38,6 +38,8 @@ fn approved() -> OpedApproved {
             signed_at: Utc::now(),
         }],
         embargo_until: None,
+        standfirst: String::new(),
+        manifest: None,
     }
 }
 

@@ -164,6 +164,9 @@ events! {
     DraftVersionCreated(DraftVersionCreated) = "draft.version_created",
     DraftSubmitted(DraftSubmitted) = "draft.submitted",
     SignatureRecorded(SignatureRecorded) = "signature.recorded",
+    SignatureWithdrawn(SignatureWithdrawn) = "signature.withdrawn",
+    ChangesRequested(ChangesRequested) = "draft.changes_requested",
+    SignaturesReminded(SignaturesReminded) = "signature.reminded",
     OpedApproved(OpedApproved) = "oped.approved",
     OpedCorrected(OpedCorrected) = "oped.corrected",
     OpedWithdrawn(OpedWithdrawn) = "oped.withdrawn",
@@ -339,6 +342,54 @@ pub struct SignatureRecorded {
     pub member_id: Uuid,
 }
 
+/// A signatory withdrew their signature from the version out for signature, before approval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignatureWithdrawn {
+    pub alert_id: Uuid,
+    pub draft_id: Uuid,
+    pub version_hash: String,
+    pub member_id: Uuid,
+    pub name: String,
+}
+
+/// A signatory answered the version out for signature with "change this" instead of signing.
+/// The comment is shown to the authors and on the alert's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangesRequested {
+    pub alert_id: Uuid,
+    pub draft_id: Uuid,
+    pub version_hash: String,
+    pub member_id: Uuid,
+    pub name: String,
+    pub comment: String,
+}
+
+/// The signatories who had not signed the version out for signature were reminded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignaturesReminded {
+    pub alert_id: Uuid,
+    pub draft_id: Uuid,
+    pub version_hash: String,
+    /// The names of those reminded.
+    pub names: Vec<String>,
+}
+
+/// The signature manifest of an approved (or corrected) version: who signed exactly which text,
+/// signed with drafting's Ed25519 key so that an editor can check it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignedManifest {
+    /// The manifest's JSON, byte for byte as signed (and as served at `url`).
+    pub manifest: String,
+    /// The Ed25519 signature of `manifest`'s bytes, standard base64.
+    pub signature: String,
+    /// Which of drafting's keys signed it.
+    pub key_id: String,
+    /// Where the manifest is published (its signature at `url` + `.sig`).
+    pub url: String,
+    /// Where the public key is published (PEM).
+    pub public_key_url: String,
+}
+
 /// A signatory as printed under an op-ed. Names are never translated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Signatory {
@@ -357,6 +408,9 @@ pub struct OpedApproved {
     pub alert_id: Uuid,
     pub oped_id: Uuid,
     pub title: String,
+    /// The lines under the title that sum the op-ed up, as signed; empty when there are none.
+    #[serde(default)]
+    pub standfirst: String,
     /// Markdown body as signed.
     pub body: String,
     pub source_language: LanguageCode,
@@ -367,8 +421,12 @@ pub struct OpedApproved {
     /// Not to be published before this time.
     #[serde(default)]
     pub embargo_until: Option<DateTime<Utc>>,
+    /// Who signed exactly this text, signed by drafting.
+    #[serde(default)]
+    pub manifest: Option<SignedManifest>,
 }
 
+/// A coordinator corrected an approved op-ed: the corrected text replaces it everywhere.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OpedCorrected {
     pub alert_id: Uuid,
@@ -378,6 +436,15 @@ pub struct OpedCorrected {
     pub version_hash: String,
     /// What changed, for editors.
     pub note: String,
+    #[serde(default)]
+    pub standfirst: String,
+    /// The corrected version's signatories: those who signed it again, or (when authors are
+    /// notified instead) those of the approved version.
+    #[serde(default)]
+    pub signatories: Vec<Signatory>,
+    /// The corrected version's signature manifest.
+    #[serde(default)]
+    pub manifest: Option<SignedManifest>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -687,6 +754,27 @@ mod tests {
                 version_hash: hash.clone(),
                 member_id: Uuid::now_v7(),
             }),
+            Event::SignatureWithdrawn(SignatureWithdrawn {
+                alert_id,
+                draft_id: id,
+                version_hash: hash.clone(),
+                member_id: Uuid::now_v7(),
+                name: "Amina Diallo".into(),
+            }),
+            Event::ChangesRequested(ChangesRequested {
+                alert_id,
+                draft_id: id,
+                version_hash: hash.clone(),
+                member_id: Uuid::now_v7(),
+                name: "David Levin".into(),
+                comment: "Name the city.".into(),
+            }),
+            Event::SignaturesReminded(SignaturesReminded {
+                alert_id,
+                draft_id: id,
+                version_hash: hash.clone(),
+                names: vec!["Amina Diallo".into()],
+            }),
             Event::OpedApproved(OpedApproved {
                 alert_id,
                 oped_id: id,
@@ -697,6 +785,15 @@ mod tests {
                 version_hash: hash.clone(),
                 signatories: vec![signatory()],
                 embargo_until: Some(Utc::now()),
+                standfirst: "Two faiths, one answer.".into(),
+                manifest: Some(SignedManifest {
+                    manifest: "{\"format\":\"rrm-signature-manifest/1\"}".into(),
+                    signature: "c2lnbmF0dXJl".into(),
+                    key_id: "0123456789abcdef".into(),
+                    url: "https://rrm.example.org/drafting/manifests/x.json".into(),
+                    public_key_url: "https://rrm.example.org/drafting/keys/0123456789abcdef.pem"
+                        .into(),
+                }),
             }),
             Event::OpedCorrected(OpedCorrected {
                 alert_id,
@@ -705,6 +802,9 @@ mod tests {
                 body: "Corrected.".into(),
                 version_hash: hash.clone(),
                 note: "a date was wrong".into(),
+                standfirst: String::new(),
+                signatories: vec![signatory()],
+                manifest: None,
             }),
             Event::OpedWithdrawn(OpedWithdrawn {
                 alert_id,

@@ -52,6 +52,8 @@ h1{font-size:1.5rem}
 pre,textarea{white-space:pre-wrap;font:15px/1.5 ui-monospace,monospace}
 textarea{width:100%;min-height:20rem}
 .hash{font-family:ui-monospace,monospace;word-break:break-all;background:#f4f4f4;padding:.2rem .4rem}
+ins{background:#e3f3e3;text-decoration:none}del{background:#f8e1e1}
+.diff{white-space:pre-wrap;border:1px solid #ddd;padding:.75rem}
 .text{border:1px solid #ddd;padding:1rem;background:#fafafa}
 button{font-size:1rem;padding:.5rem 1.2rem;margin-top:1rem}
 .notice{background:#eef6ee;border:1px solid #9c9;padding:.75rem}
@@ -88,6 +90,8 @@ body{font:15px/1.5 system-ui,sans-serif;max-width:72rem;margin:0 auto;padding:0 
 h1{font-size:1.5rem}
 pre,textarea{white-space:pre-wrap;font:14px/1.5 ui-monospace,monospace}
 .hash{font-family:ui-monospace,monospace;word-break:break-all;background:#f4f4f4;padding:.2rem .4rem}
+ins{background:#e3f3e3;text-decoration:none}del{background:#f8e1e1}
+.diff{white-space:pre-wrap;border:1px solid #ddd;padding:.75rem}
 button{font-size:1rem;padding:.5rem 1.2rem;margin-top:1rem}
 .notice{background:#eef6ee;border:1px solid #9c9;padding:.75rem}
 .error{background:#fbeeee;border:1px solid #c99;padding:.75rem}

@@ -32,6 +32,7 @@ pub const ROUTES: [(&str, &[&str]); 5] = [
         &[
             EventType::PanelFormed.as_str(),
             EventType::CosignerJoined.as_str(),
+            EventType::StageOverdue.as_str(),
             TOKEN_ISSUED,
             TOKEN_REVOKED,
         ],

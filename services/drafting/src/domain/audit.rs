@@ -83,7 +83,7 @@ pub struct Entry {
 }
 
 /// What the draft keeps of its log's last entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Head {
     pub seq: u64,
     pub hash: String,

@@ -75,6 +75,12 @@ pub struct Manifest {
     pub signatories: Vec<ManifestSignatory>,
     /// The coordinator who signed the op-ed off, when one did.
     pub signed_off_by: Option<String>,
+    /// On a correction: the hash of the version it replaces. When the authors were notified
+    /// of the correction instead of signing it again (`corrections = "notify"`), the
+    /// signatories and their signing times are those of that earlier version, and
+    /// `signed_off_by` names the coordinator who made the correction.
+    pub corrects: Option<String>,
+    /// When this text was approved (or the correction published).
     pub approved_at: DateTime<Utc>,
     /// [`ManifestKey::id`] of the key that signs this manifest.
     pub key_id: String,
@@ -277,6 +283,7 @@ mod tests {
                 },
             ],
             signed_off_by: Some("coordinator Ruth".to_owned()),
+            corrects: None,
             approved_at: at,
             key_id: key.id().to_owned(),
         }

@@ -3,6 +3,7 @@
 
 pub mod cosigner_joined;
 pub mod panel_formed;
+pub mod stage_overdue;
 
 use crate::Drafting;
 use rrm_bus::{HandleError, Handler, Prepared, Tx, TxResult};
@@ -12,13 +13,14 @@ impl Handler for Drafting {
     fn handle(
         &self,
         tx: &Tx<'_>,
-        envelope: &Envelope,
+        _: &Envelope,
         event: &Event,
         _: &Prepared,
     ) -> TxResult<(), HandleError> {
         match event {
-            Event::PanelFormed(panel) => self.open_draft(tx, envelope, panel),
+            Event::PanelFormed(panel) => self.open_draft(tx, panel),
             Event::CosignerJoined(joined) => self.add_cosigner(tx, joined),
+            Event::StageOverdue(overdue) => self.stage_overdue(tx, overdue),
             _ => Ok(()),
         }
     }

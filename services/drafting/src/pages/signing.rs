@@ -1,134 +1,123 @@
-//! Signing: each author is sent a link bound to the submitted version's hash and the signing
-//! round ([`Drafting::sign_request`]); its page shows the full text and hash, and signing is a
-//! POST from it. When every author has signed the submitted version: `oped.approved`.
+//! The signing page: each signatory's link is bound to the version out for signature (its hash)
+//! and the signing round. The page shows the full text (its Markdown sanitised), the hash and who
+//! has signed; its POSTs co-sign ("I co-sign this text"), ask for changes with a comment (shown
+//! to the authors and on the timeline), or withdraw a signature before approval.
 
-use super::resolve;
-use crate::domain::{self, Draft, Version};
-use crate::{Drafting, SERVICE, SIGN, permanent, store};
+use super::{resolve, signature_status, version_view};
+use crate::domain::{Completion, draft::MAX_COMMENT, signable};
+use crate::workflow::Answered;
+use crate::{Drafting, SIGN, store};
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::Utc;
-use rrm_bus::{HandleError, Store, Tx, TxResult, abort};
-use rrm_contracts::{Envelope, Event, OpedApproved, PanelMember, Signatory, SignatureRecorded};
-use rrm_platform::mail::{self, NewMail};
+use rrm_bus::HandleError;
 use serde::Deserialize;
 use serde_json::json;
-use uuid::Uuid;
-
-impl Drafting {
-    /// E-mails `author` a link to sign `version` of `draft` in the draft's current round.
-    pub(crate) fn sign_request(
-        &self,
-        tx: &Tx<'_>,
-        draft: &Draft,
-        version: &Version,
-        author: &PanelMember,
-    ) -> TxResult<(), HandleError> {
-        let token = self.links.sign(
-            SIGN,
-            &author.member_id.to_string(),
-            &domain::signing_object(draft.draft_id, draft.round),
-            Some(&version.hash),
-        );
-        let data = json!({ "version": version, "author": author, "link": format!("{}/sign/{token}", self.public_url) });
-        let mail = NewMail {
-            key: format!(
-                "sign:{}:{}:{}:{}",
-                draft.draft_id, draft.round, version.hash, author.member_id
-            ),
-            to_name: author.name.clone(),
-            to: author.email.clone(),
-            subject: self
-                .pages
-                .render_text("sign_subject", &data)
-                .map_err(permanent)?,
-            text: self
-                .pages
-                .render_text("sign_text", &data)
-                .map_err(permanent)?,
-            html: None,
-            language: Some(self.source_language.clone()),
-            correlation_id: Some(draft.panel.alert_id),
-            tag: serde_json::Value::Null,
-        };
-        mail::enqueue(tx, mail, &self.mail_domain)?;
-        Ok(())
-    }
-}
-
-pub(crate) fn signature_status(
-    db: &Store,
-    draft: &Draft,
-    round: u32,
-    hash: &str,
-) -> Result<Vec<serde_json::Value>, rrm_bus::StoreError> {
-    let signed = store::signatures(db, draft.draft_id, round, hash)?.members();
-    let authors = draft.panel.authors.len();
-    Ok(draft
-        .signers()
-        .enumerate()
-        .map(|(i, a)| json!({ "member_id": a.member_id, "name": a.name, "line": a.line, "signed": signed.contains(&a.member_id), "cosigner": i >= authors }))
-        .collect())
-}
 
 pub(crate) async fn show_signing(
     State(app): State<Drafting>,
     Path(token): Path<String>,
 ) -> Response {
-    let (draft, author, claims, round) = match resolve(&app, &token, SIGN) {
+    let (draft, member, claims, round) = match resolve(&app, &token, SIGN) {
         Ok(found) => found,
         Err(page) => return page,
     };
     let hash = claims.version.unwrap_or_default();
-    let Ok(Some(v)) = store::version(&app.store, draft.draft_id, &hash) else {
-        return app.pages.error(
-            StatusCode::NOT_FOUND,
-            "Version not found",
-            "This version of the op-ed does not exist.",
-        );
+    render(
+        &app,
+        &token,
+        &draft,
+        &member,
+        &hash,
+        round,
+        None,
+        StatusCode::OK,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render(
+    app: &Drafting,
+    token: &str,
+    draft: &crate::domain::Draft,
+    member: &rrm_contracts::PanelMember,
+    hash: &str,
+    round: u32,
+    comment_error: Option<(&str, &str)>,
+    status: StatusCode,
+) -> Response {
+    let version = match store::version(&app.store, draft.draft_id, hash) {
+        Ok(Some(v)) => v,
+        Ok(None) => {
+            return app.pages.error(
+                StatusCode::NOT_FOUND,
+                "Version not found",
+                "This version of the op-ed does not exist.",
+            );
+        }
+        Err(e) => return app.pages.unavailable(e),
     };
-    let signatures = match signature_status(&app.store, &draft, round, &hash) {
+    let signatures = match signature_status(&app.store, draft, round, hash) {
         Ok(s) => s,
         Err(e) => return app.pages.unavailable(e),
     };
     let signed = signatures
         .iter()
-        .any(|s| s["member_id"] == json!(author.member_id) && s["signed"] == true);
+        .any(|s| s["member_id"] == json!(member.member_id) && s["signed"] == true);
+    let requests: Vec<_> = draft.requests.iter().filter(|r| r.round == round).collect();
     let data = json!({
-        "version": v,
-        "author": author,
+        "version": version_view(&version),
+        "member": member,
         "signatures": signatures,
         "signed": signed,
-        "replaced": !domain::signable(draft.submitted.as_deref(), draft.round, &hash, round),
-        "csrf": app.links.csrf_for(&token),
+        "author": draft.is_author(member.member_id),
+        "replaced": !signable(draft.submitted.as_deref(), draft.round, hash, round),
+        "closed": draft.closed_to_signatures(),
+        "withdrawn": draft.withdrawn,
+        "correction": draft.correction,
+        "requests": requests,
+        "comment": comment_error.map(|(c, _)| c),
+        "comment_error": comment_error.map(|(_, e)| e),
+        "max_comment": MAX_COMMENT,
+        "csrf": app.links.csrf_for(token),
     });
-    app.pages
-        .page(StatusCode::OK, "Sign the op-ed", "sign", &data)
+    app.pages.page(status, "Sign the op-ed", "sign", &data)
 }
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct SignForm {
     csrf: String,
+    /// `sign` (the default: the button), `request_changes` or `withdraw`.
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    comment: String,
 }
 
-enum Signed {
-    Replaced,
-    /// Approved already: the op-ed went out with the signatures given before.
-    Closed,
-    Already,
-    Now {
-        approved: bool,
-    },
+/// A comment's problem, if any.
+fn check_comment(comment: &str) -> Option<String> {
+    let n = comment.chars().count();
+    if n == 0 {
+        Some("Please say what should change.".into())
+    } else if n > MAX_COMMENT {
+        Some(format!("Please keep it under {MAX_COMMENT} characters."))
+    } else if comment
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        Some("The comment contains control characters.".into())
+    } else {
+        None
+    }
 }
 
-pub(crate) async fn sign_version(
+pub(crate) async fn answer(
     State(app): State<Drafting>,
     Path(token): Path<String>,
     form: Result<Form<SignForm>, FormRejection>,
 ) -> Response {
-    let (draft, author, claims, round) = match resolve(&app, &token, SIGN) {
+    let (draft, member, claims, round) = match resolve(&app, &token, SIGN) {
         Ok(found) => found,
         Err(page) => return page,
     };
@@ -136,119 +125,137 @@ pub(crate) async fn sign_version(
         return app.pages.error(
             StatusCode::BAD_REQUEST,
             "The form could not be read",
-            "Please go back to the page and use its button.",
+            "Please go back to the page and use its buttons.",
         );
     };
     if !app.links.verify_csrf(&token, &form.csrf) {
-        tracing::warn!("refused a signature without a valid CSRF value");
-        return app.pages.error(StatusCode::FORBIDDEN, "Please use the signing page", "This signature did not come from the signing page. Open the link from your e-mail again.");
+        tracing::warn!("refused a signing-page answer without a valid CSRF value");
+        return app.pages.error(
+            StatusCode::FORBIDDEN,
+            "Please use the signing page",
+            "This answer did not come from the signing page. Open the link from your e-mail again.",
+        );
     }
     let hash = claims.version.unwrap_or_default();
-    let source_language = app.source_language.clone();
-    let (draft_id, signer, signed_hash) = (draft.draft_id, author.clone(), hash.clone());
-    let result = app.store.transact::<_, HandleError, _>(move |tx| {
-        let (author, hash) = (signer, signed_hash);
-        let Some(mut draft) = store::draft_in(tx, draft_id)? else {
-            return Err(abort(HandleError::Permanent("draft vanished".into())));
-        };
-        if !domain::signable(draft.submitted.as_deref(), draft.round, &hash, round) {
-            return Ok(Signed::Replaced);
+    let comment = crate::domain::text::normalize(&form.comment);
+    let action = match form.action.as_str() {
+        "" | "sign" => Action::Sign,
+        "withdraw" => Action::Withdraw,
+        "request_changes" => {
+            if let Some(problem) = check_comment(&comment) {
+                return render(
+                    &app,
+                    &token,
+                    &draft,
+                    &member,
+                    &hash,
+                    round,
+                    Some((&form.comment, &problem)),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                );
+            }
+            Action::RequestChanges
         }
-        let mut signatures = store::signatures_in(tx, draft.draft_id, round, &hash)?;
-        if signatures.members().contains(&author.member_id) {
-            return Ok(Signed::Already);
+        _ => {
+            return app.pages.error(
+                StatusCode::BAD_REQUEST,
+                "Unknown action",
+                "Please use the page's buttons.",
+            );
         }
-        // A co-signer's link stays open after the authors approved: too late to be named.
-        if draft.approved.is_some() {
-            return Ok(Signed::Closed);
-        }
-        signatures.0.push(Signatory {
-            member_id: author.member_id,
-            name: author.name.clone(),
-            line: author.line.clone(),
-            signs_as: author.signs_as.clone(),
-            signed_at: Utc::now(),
-        });
-        store::put_signatures(tx, draft.draft_id, round, &hash, &signatures)?;
-        let correlation = Some(draft.panel.alert_id);
-        tx.emit(&Envelope::new(
-            &Event::SignatureRecorded(SignatureRecorded {
-                alert_id: draft.panel.alert_id,
-                draft_id: draft.draft_id,
-                version_hash: hash.clone(),
-                member_id: author.member_id,
-            }),
-            SERVICE,
-            correlation,
-            None,
-        ))?;
-        let authors: Vec<Uuid> = draft.panel.authors.iter().map(|a| a.member_id).collect();
-        if draft.approved.is_some() || !domain::all_signed(&authors, &signatures.members()) {
-            return Ok(Signed::Now { approved: false });
-        }
-        let Some(v) = store::version_in(tx, draft.draft_id, &hash)? else {
-            return Err(abort(HandleError::Permanent("version vanished".into())));
-        };
-        let oped_id = Uuid::now_v7();
-        draft.approved = Some(oped_id);
-        store::put_draft(tx, &draft)?;
-        // Authors in the panel's order, then the co-signers who signed.
-        let signatories: Vec<Signatory> = draft.signatories(&signatures);
-        tx.emit(&Envelope::new(
-            &Event::OpedApproved(OpedApproved {
-                alert_id: draft.panel.alert_id,
-                oped_id,
-                title: v.title,
-                body: v.body,
-                source_language: source_language.clone(),
-                target_languages: draft.panel.languages.clone(),
-                version_hash: hash.clone(),
-                signatories,
-                embargo_until: None,
-            }),
-            SERVICE,
-            correlation,
-            None,
-        ))?;
-        Ok(Signed::Now { approved: true })
-    });
-    // Durable when it returns: only then is the signatory told the signature is recorded.
-    let signed = match result.await {
-        Ok(s) => s,
+    };
+    let (writer, draft_id, signer, signed_hash) =
+        (app.clone(), draft.draft_id, member.clone(), hash.clone());
+    let result = app
+        .store
+        .transact::<_, HandleError, _>(move |tx| match action {
+            Action::Sign => writer.sign(tx, draft_id, &signer, &signed_hash, round),
+            Action::Withdraw => {
+                writer.withdraw_signature(tx, draft_id, &signer, &signed_hash, round)
+            }
+            Action::RequestChanges => {
+                writer.request_changes(tx, draft_id, &signer, &signed_hash, round, &comment)
+            }
+        })
+        .await;
+    // Durable when it returns: only then is the signatory told.
+    let answered = match result {
+        Ok(a) => a,
         Err(e) => return app.pages.unavailable(e),
     };
-    let (heading, message, status) = match signed {
-        Signed::Replaced => (
-            "This signing request was withdrawn",
-            "The op-ed was changed or sent out for signature again since this link was sent, so it can no longer be signed here. Nothing was changed. Every author gets a new link whenever a version is sent out for signature.",
-            StatusCode::CONFLICT,
-        ),
-        Signed::Closed => (
-            "Already approved",
-            "Every author had signed, and the op-ed went out with the signatures given until then. Yours was not added; nothing was changed. Thank you.",
-            StatusCode::CONFLICT,
-        ),
-        Signed::Already => (
-            "Already signed",
-            "Your signature on this version was already recorded; nothing was changed.",
-            StatusCode::OK,
-        ),
-        Signed::Now { approved: true } => (
-            "Signed — the op-ed is approved",
-            "Every author has signed. The op-ed is now being translated and sent to editors.",
-            StatusCode::OK,
-        ),
-        Signed::Now { approved: false } => (
-            "Signed",
-            "Your signature is recorded. The op-ed goes out once every author has signed.",
-            StatusCode::OK,
-        ),
-    };
-    tracing::info!(correlation_id = %draft.panel.alert_id, heading, "signing answered");
+    let (heading, message, status) = words(answered);
+    tracing::info!(correlation_id = %draft.panel.alert_id, heading, "signing page answered");
     app.pages.page(
         status,
         heading,
         "done",
         &json!({ "heading": heading, "message": message, "hash": hash }),
     )
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Action {
+    Sign,
+    Withdraw,
+    RequestChanges,
+}
+
+fn words(answered: Answered) -> (&'static str, &'static str, StatusCode) {
+    match answered {
+        Answered::Replaced => (
+            "This signing request was withdrawn",
+            "The op-ed was changed or sent out for signature again since this link was sent, so it can no longer be answered here. Nothing was changed. Every signatory gets a new link whenever a version is sent out for signature.",
+            StatusCode::CONFLICT,
+        ),
+        Answered::Closed => (
+            "Signing is closed",
+            "Every author had signed and the op-ed went out with the signatures given until then, or it was withdrawn. Nothing was changed.",
+            StatusCode::CONFLICT,
+        ),
+        Answered::AlreadySigned => (
+            "Already signed",
+            "Your signature on this version was already recorded; nothing was changed.",
+            StatusCode::OK,
+        ),
+        Answered::NotSigned => (
+            "Nothing to withdraw",
+            "You had not signed this version; nothing was changed.",
+            StatusCode::OK,
+        ),
+        Answered::Signed(Completion::Approve) => (
+            "Signed — the op-ed is approved",
+            "Every author has signed. The op-ed is now being translated and sent to editors.",
+            StatusCode::OK,
+        ),
+        Answered::Signed(Completion::Correct) => (
+            "Signed — the correction is published",
+            "Every author has signed the correction. It now replaces the earlier text everywhere.",
+            StatusCode::OK,
+        ),
+        Answered::Signed(Completion::AwaitingSignoff) => (
+            "Signed",
+            "Your signature is recorded. Every author has signed; the coordinators' final sign-off is awaited.",
+            StatusCode::OK,
+        ),
+        Answered::Signed(Completion::Waiting) => (
+            "Signed",
+            "Your signature is recorded. The op-ed goes out once every author has signed.",
+            StatusCode::OK,
+        ),
+        Answered::Withdrawn => (
+            "Signature withdrawn",
+            "Your signature no longer counts. The op-ed cannot go out until you sign again (or, if you are a co-signer, it goes out without your name).",
+            StatusCode::OK,
+        ),
+        Answered::ChangesRequested { unsigned: false } => (
+            "Your request is sent",
+            "The authors were e-mailed your comment, and it shows on the draft. You will get a new link when a changed version is sent out for signature.",
+            StatusCode::OK,
+        ),
+        Answered::ChangesRequested { unsigned: true } => (
+            "Your request is sent",
+            "The authors were e-mailed your comment, and it shows on the draft. Your signature of this version was withdrawn with it. You will get a new link when a changed version is sent out for signature.",
+            StatusCode::OK,
+        ),
+    }
 }

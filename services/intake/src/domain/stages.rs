@@ -285,6 +285,15 @@ impl Pipeline {
                 let name = self.name(e.member_id);
                 self.acted(Stage::Signatures, name);
             }
+            Event::SignatureWithdrawn(e) => {
+                self.signed.remove(&e.member_id);
+                self.names.insert(e.member_id, e.name.clone());
+                self.acted(Stage::Signatures, e.name.clone());
+            }
+            Event::ChangesRequested(e) => {
+                self.names.insert(e.member_id, e.name.clone());
+                self.acted(Stage::Signatures, e.name.clone());
+            }
             Event::OpedApproved(e) => {
                 for s in &e.signatories {
                     self.names.insert(s.member_id, s.name.clone());
@@ -322,6 +331,7 @@ impl Pipeline {
             Event::AlertRaised(_)
             | Event::MemberReminded(_)
             | Event::PanelShortfall(_)
+            | Event::SignaturesReminded(_)
             | Event::OpedCorrected(_)
             | Event::OpedWithdrawn(_)
             | Event::StageOverdue(_)
@@ -723,6 +733,8 @@ mod tests {
                 version_hash: "bb".into(),
                 signatories: vec![],
                 embargo_until: None,
+                standfirst: String::new(),
+                manifest: None,
             }),
             at(100),
             &budgets,

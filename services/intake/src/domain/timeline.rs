@@ -75,6 +75,22 @@ pub fn describe(event: &Event) -> String {
             e.member_id,
             short(&e.version_hash)
         ),
+        Event::SignatureWithdrawn(e) => format!(
+            "{} withdrew their signature from version {}",
+            e.name,
+            short(&e.version_hash)
+        ),
+        Event::ChangesRequested(e) => format!(
+            "{} asked for changes to version {}: {}",
+            e.name,
+            short(&e.version_hash),
+            e.comment
+        ),
+        Event::SignaturesReminded(e) => format!(
+            "reminded to sign version {}: {}",
+            short(&e.version_hash),
+            e.names.join(", ")
+        ),
         Event::OpedApproved(e) => format!(
             "op-ed approved: {} ({} signatories)",
             e.title,

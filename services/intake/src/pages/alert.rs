@@ -114,6 +114,8 @@ async fn render(
         "topics": alert.topics.join(", "),
         // Who roster invited, why, and their answers: the panel's page in roster's console.
         "panel_url": format!("{}/console/panels/{}", s.app.service.public_url("roster"), alert.alert_id),
+        // The op-ed's versions, signatures and audit log: the draft's page in drafting's console.
+        "draft_url": format!("{}/console/alerts/{}", s.app.service.public_url("drafting"), alert.alert_id),
     });
     let frame = if unfinished {
         who.frame().refresh(REFRESH_SECONDS)
