@@ -2,7 +2,7 @@
 //! between steps.
 
 use crate::{Stack, link};
-use anyhow::{Result, bail, ensure};
+use anyhow::{Context, Result, bail, ensure};
 use rrm_devtools::maildump::CapturedMail;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -120,7 +120,7 @@ pub async fn write_and_submit(stack: &Stack) -> Result<Vec<String>> {
         page.text()
     );
     ensure!(
-        page.text().contains("every author has been sent a link"),
+        page.text().contains("every signatory has been sent a link"),
         "unexpected page: {}",
         page.text()
     );
@@ -148,8 +148,8 @@ pub async fn signing_links(stack: &Stack, authors: &[String]) -> Result<Vec<Capt
 
 /// Every author opens the signing link, checks the hash shown, and co-signs.
 pub async fn sign_all(stack: &Stack, authors: &[String]) -> Result<()> {
-    let hash = crate::version_hash(TITLE, BODY);
     for mail in signing_links(stack, authors).await? {
+        let hash = crate::signed_hash(&mail)?;
         let link = link(&mail, &format!("{}/sign/", stack.url("drafting")))?;
         let page = stack.get_page(&link).await?;
         ensure!(page.status == 200, "signing page answered {}", page.status);
@@ -240,6 +240,9 @@ pub async fn assert_distributed(
             "{resent} e-mail(s) cut off mid-SMTP by a crash were resent with their Message-ID"
         );
     }
+    // The version the authors signed last: what editors must be sent.
+    let signed = subject_starts(&mails, "Please sign the op-ed:");
+    let hash = crate::signed_hash(signed.last().context("no signing request was sent")?)?;
     let oped = subject_starts(&mails, "Op-ed:");
     ensure!(
         oped.len() == total,
@@ -258,7 +261,7 @@ pub async fn assert_distributed(
             );
         }
         ensure!(
-            text.contains(&crate::version_hash(TITLE, BODY)),
+            text.contains(&hash),
             "{lang} mail lacks the signature manifest"
         );
         if lang == "en" {

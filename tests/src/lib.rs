@@ -644,6 +644,26 @@ impl Page {
                 };
                 data.push((name.to_owned(), value));
             }
+            // A select sends its selected option, or its first.
+            let selects = scraper::Selector::parse("select").unwrap();
+            let options = scraper::Selector::parse("option").unwrap();
+            for select in form.select(&selects) {
+                let Some(name) = select.attr("name") else {
+                    continue;
+                };
+                let all: Vec<_> = select.select(&options).collect();
+                let chosen = all
+                    .iter()
+                    .find(|o| o.attr("selected").is_some())
+                    .or(all.first());
+                if let Some(option) = chosen {
+                    let value = option
+                        .attr("value")
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| option.text().collect());
+                    data.push((name.to_owned(), value));
+                }
+            }
             for (name, value) in fields {
                 match data.iter_mut().find(|(n, _)| n == name) {
                     Some(slot) => slot.1 = (*value).to_owned(),
@@ -716,10 +736,14 @@ fn set_mode(path: &Path, mode: u32) -> Result<()> {
     Ok(())
 }
 
-/// SHA-256 of a version's canonical text, as drafting computes it.
-pub fn version_hash(title: &str, body: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(
-        format!("{title}\n\n{body}").as_bytes(),
-    ))
+/// The SHA-256 a signing request names (`SHA-256 of the text: …`): the version out for
+/// signature, as drafting computed it.
+pub fn signed_hash(mail: &CapturedMail) -> Result<String> {
+    let text = mail.text.clone().unwrap_or_default();
+    text.split("SHA-256 of the text: ")
+        .nth(1)
+        .and_then(|rest| rest.get(..64))
+        .filter(|h| h.chars().all(|c| c.is_ascii_hexdigit()))
+        .map(str::to_owned)
+        .with_context(|| format!("no SHA-256 in {:?}", mail.subject))
 }

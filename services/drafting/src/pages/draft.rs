@@ -189,7 +189,10 @@ pub(crate) async fn save_version(
         title: form.title,
         standfirst: form.standfirst,
         body: form.body,
-        language: form.language,
+        // A form without the choice (an older page) is in the drafting language.
+        language: Some(form.language)
+            .filter(|l| !l.trim().is_empty())
+            .unwrap_or_else(|| app.source_language.to_string()),
     };
     let text = match crate::domain::text::validate(&raw, &draft.languages(&app.source_language)) {
         Ok(text) => text,
