@@ -2,7 +2,8 @@
 //! real pipeline: sign in, raise an alert through the form — refused first for a bad field,
 //! then raised with an Arabic title laid out right to left — and watch its stages advance as
 //! members, authors and signatories act; then follow it to roster's console: the alert's panel
-//! and why each member was invited, the members searched, one added after a refused line.
+//! and why each member was invited, the members searched, one added after a refused line; and to
+//! drafting's: the approved op-ed, its manifest and its audit log.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -241,6 +242,37 @@ async fn a_coordinator_raises_an_alert_in_the_browser_and_watches_it_reach_the_e
         .await
         .unwrap();
     assert_eq!(browser.text("h1").await.unwrap(), "Nadia Benali");
+
+    // The alert's page links to its op-ed in drafting's console: approved, who signed, the
+    // manifest editors verify, and the audit log with its chain intact.
+    browser
+        .goto(&format!("{intake}/console/alerts/{alert_id}"))
+        .await
+        .unwrap();
+    let drafting = stack.url("drafting");
+    browser
+        .click(&format!("a[href^=\"{drafting}/console/alerts/\"]"))
+        .await
+        .unwrap();
+    browser
+        .wait_for_url(|u| u.starts_with(&format!("{drafting}/console/drafts/")))
+        .await
+        .unwrap();
+    let page = browser.text("main").await.unwrap();
+    assert!(page.contains("It stands: approved"), "{page}");
+    assert!(page.contains("What editors have: version 1"), "{page}");
+    assert!(page.contains("Signature manifest"), "{page}");
+    browser.click("a[href$=\"/audit\"]").await.unwrap();
+    browser
+        .wait_for_url(|u| u.ends_with("/audit"))
+        .await
+        .unwrap();
+    let audit = browser.text("main").await.unwrap();
+    assert!(audit.contains("The chain is intact"), "{audit}");
+    assert!(
+        audit.contains("version saved") && audit.contains("approved"),
+        "{audit}"
+    );
 
     // Distribution's status page, signed in, nothing left to send.
     browser
