@@ -124,8 +124,12 @@ impl Drafting {
         new: &Version,
         member: &PanelMember,
     ) -> TxResult<(), HandleError> {
-        let data =
-            json!({ "old": old, "new": new, "member": member, "changes": changes(old, new) });
+        // Authors can read the new text on the draft page; co-signers see it when it is sent
+        // out for signature.
+        let link = draft
+            .is_author(member.member_id)
+            .then(|| self.edit_link(draft, member));
+        let data = json!({ "old": old, "new": new, "member": member, "changes": changes(old, new), "link": link });
         let key = format!(
             "voided:{}:{}:{}:{}",
             draft.draft_id, draft.round, new.hash, member.member_id
