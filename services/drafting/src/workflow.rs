@@ -29,6 +29,7 @@ use uuid::Uuid;
 pub enum Actor {
     Member(PanelMember),
     Coordinator(String),
+    /// Drafting itself: its reminders, an approval once every author signed.
     Clock,
 }
 
@@ -38,7 +39,7 @@ impl Actor {
             Self::Member(m) if draft.is_author(m.member_id) => format!("{} (author)", m.name),
             Self::Member(m) => format!("{} (co-signer)", m.name),
             Self::Coordinator(name) => format!("coordinator {name}"),
-            Self::Clock => "drafting's clock".into(),
+            Self::Clock => "drafting".into(),
         }
     }
 }
@@ -355,16 +356,22 @@ impl Drafting {
         round: u32,
     ) -> TxResult<Answered, HandleError> {
         let mut draft = load(tx, draft_id)?;
+        let mut signatures = store::signatures_in(tx, draft.draft_id, round, hash)?;
+        let signed = signatures.members().contains(&member.member_id);
+        // Links stay open after approval: a signatory of the approved round is told their
+        // signature counts; anyone else (a late co-signer) that it is too late to be named.
+        if draft.closed_to_signatures() {
+            return Ok(if signed && round == draft.round {
+                Answered::AlreadySigned
+            } else {
+                Answered::Closed
+            });
+        }
         if !signable(draft.submitted.as_deref(), draft.round, hash, round) {
             return Ok(Answered::Replaced);
         }
-        let mut signatures = store::signatures_in(tx, draft.draft_id, round, hash)?;
-        if signatures.members().contains(&member.member_id) {
+        if signed {
             return Ok(Answered::AlreadySigned);
-        }
-        // A co-signer's link stays open after the authors approved: too late to be named.
-        if draft.closed_to_signatures() {
-            return Ok(Answered::Closed);
         }
         signatures.0.push(Signatory {
             member_id: member.member_id,
@@ -519,6 +526,8 @@ impl Drafting {
             },
         )?;
         draft.approved = Some(oped_id);
+        // The round is complete: a correction opens a new one.
+        draft.submitted = None;
         draft.awaiting_signoff = false;
         draft.published = Some(Published {
             version_hash: hash.clone(),
@@ -603,6 +612,7 @@ impl Drafting {
             corrections: published.corrections + 1,
         });
         draft.correction = None;
+        draft.submitted = None;
         draft.awaiting_signoff = false;
         emit(
             tx,
