@@ -256,6 +256,7 @@ cat <<EOF
 
   Console (sign in with the coordinator token below):  http://127.0.0.1:${PORT[intake]}/console
   The network's members and each alert's panel:       http://127.0.0.1:${PORT[roster]}/console/members
+  Each op-ed: versions, signatures, audit log:        http://127.0.0.1:${PORT[drafting]}/console
   Mailbox (every e-mail sent, with clickable links):  http://127.0.0.1:$MAILBOX_PORT/
 
   Services (each also serves /healthz and /metrics; /readyz is 200 while connected):
