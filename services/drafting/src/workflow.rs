@@ -355,6 +355,10 @@ impl Drafting {
         round: u32,
     ) -> TxResult<Answered, HandleError> {
         let mut draft = load(tx, draft_id)?;
+        // A withdrawal voids the round too: say signing is closed, not that the text changed.
+        if draft.withdrawn.is_some() {
+            return Ok(Answered::Closed);
+        }
         if !signable(draft.submitted.as_deref(), draft.round, hash, round) {
             return Ok(Answered::Replaced);
         }
