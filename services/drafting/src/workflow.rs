@@ -361,11 +361,13 @@ impl Drafting {
         // Links stay open after approval: a signatory of the approved round is told their
         // signature counts; anyone else (a late co-signer) that it is too late to be named.
         if draft.closed_to_signatures() {
-            return Ok(if signed && round == draft.round {
-                Answered::AlreadySigned
-            } else {
-                Answered::Closed
-            });
+            return Ok(
+                if signed && round == draft.round && draft.withdrawn.is_none() {
+                    Answered::AlreadySigned
+                } else {
+                    Answered::Closed
+                },
+            );
         }
         if !signable(draft.submitted.as_deref(), draft.round, hash, round) {
             return Ok(Answered::Replaced);

@@ -72,7 +72,9 @@ fn render(
         "signatures": signatures,
         "signed": signed,
         "author": draft.is_author(member.member_id),
-        "replaced": !signable(draft.submitted.as_deref(), draft.round, hash, round),
+        // A withdrawal voids the round too: the link is closed, not replaced by a newer one.
+        "replaced": draft.withdrawn.is_none()
+            && !signable(draft.submitted.as_deref(), draft.round, hash, round),
         "closed": draft.closed_to_signatures(),
         "withdrawn": draft.withdrawn,
         "correction": draft.correction,

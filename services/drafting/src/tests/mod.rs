@@ -70,6 +70,17 @@ impl Page {
             + marker.len();
         self.body[at..].split('"').next().unwrap().to_owned()
     }
+
+    /// The value of this page's first hidden field `name` (as the browser would send it back).
+    pub fn hidden(&self, name: &str) -> String {
+        let marker = format!(r#"type="hidden" name="{name}" value=""#);
+        let at = self
+            .body
+            .find(&marker)
+            .unwrap_or_else(|| panic!("a hidden {name} field: {}", self.body))
+            + marker.len();
+        self.body[at..].split('"').next().unwrap().to_owned()
+    }
 }
 
 /// Drafting on the configuration in `dir` (written by [`fixture_with`]): what a restart finds.
@@ -300,6 +311,19 @@ impl Fixture {
         body: &str,
         action: &str,
     ) -> Page {
+        self.save_in(who, base, title, body, "en", action).await
+    }
+
+    /// Like [`Fixture::save_on`], in `language`.
+    pub async fn save_in(
+        &self,
+        who: usize,
+        base: &str,
+        title: &str,
+        body: &str,
+        language: &str,
+        action: &str,
+    ) -> Page {
         let link = self.edit_link(who);
         let csrf = self.csrf(&link);
         self.post(
@@ -309,7 +333,7 @@ impl Fixture {
                 ("base", base),
                 ("title", title),
                 ("standfirst", ""),
-                ("language", "en"),
+                ("language", language),
                 ("body", body),
                 ("action", action),
             ],
