@@ -41,6 +41,21 @@ impl Drafting {
             .console_page(status, title, name, &data, &who.frame())
     }
 
+    /// The draft id in `raw`, if `who` may do `what` (needing `scope`): else the page saying
+    /// why not.
+    fn allowed(
+        &self,
+        who: &SignedIn,
+        scope: &str,
+        what: &str,
+        raw: &str,
+    ) -> Result<Uuid, Response> {
+        if !who.may(scope) {
+            return Err(self.console.lacks_scope(who, scope, what));
+        }
+        Uuid::parse_str(raw).map_err(|_| self.no_draft(who))
+    }
+
     fn no_draft(&self, who: &SignedIn) -> Response {
         self.console.error(
             who,
@@ -252,11 +267,9 @@ pub(crate) async fn version(
     who: SignedIn,
     Path((raw, hash)): Path<(String, String)>,
 ) -> Response {
-    if !who.may(READ) {
-        return app.console.lacks_scope(&who, READ, "reading drafts");
-    }
-    let Ok(id) = Uuid::parse_str(&raw) else {
-        return app.no_draft(&who);
+    let id = match app.allowed(&who, READ, "reading drafts", &raw) {
+        Ok(id) => id,
+        Err(page) => return page,
     };
     match store::version(&app.store, id, &hash) {
         Ok(Some(v)) => {
@@ -294,11 +307,9 @@ pub(crate) async fn compare(
     Path(raw): Path<String>,
     Query(q): Query<CompareQuery>,
 ) -> Response {
-    if !who.may(READ) {
-        return app.console.lacks_scope(&who, READ, "reading drafts");
-    }
-    let Ok(id) = Uuid::parse_str(&raw) else {
-        return app.no_draft(&who);
+    let id = match app.allowed(&who, READ, "reading drafts", &raw) {
+        Ok(id) => id,
+        Err(page) => return page,
     };
     match compare_versions(&app.store, id, &q.from, &q.to) {
         Ok(Some((old, new, changes))) => app.console_page(
@@ -349,11 +360,9 @@ pub(crate) async fn audit(
     who: SignedIn,
     Path(raw): Path<String>,
 ) -> Response {
-    if !who.may(READ) {
-        return app.console.lacks_scope(&who, READ, "reading drafts");
-    }
-    let Ok(id) = Uuid::parse_str(&raw) else {
-        return app.no_draft(&who);
+    let id = match app.allowed(&who, READ, "reading drafts", &raw) {
+        Ok(id) => id,
+        Err(page) => return page,
     };
     match app.store.read(move |s| audit_report(s, id)).await {
         Ok(Some(mut report)) => {
@@ -379,11 +388,9 @@ pub(crate) async fn audit_json(
     who: SignedIn,
     Path(raw): Path<String>,
 ) -> Response {
-    if !who.may(READ) {
-        return app.console.lacks_scope(&who, READ, "reading drafts");
-    }
-    let Ok(id) = Uuid::parse_str(&raw) else {
-        return app.no_draft(&who);
+    let id = match app.allowed(&who, READ, "reading drafts", &raw) {
+        Ok(id) => id,
+        Err(page) => return page,
     };
     match app.store.read(move |s| audit_report(s, id)).await {
         Ok(Some(report)) => (
@@ -413,11 +420,9 @@ pub(crate) async fn sign_off(
         form,
     }: ConsoleForm<SignOffForm>,
 ) -> Response {
-    if !who.may(WRITE) {
-        return app.console.lacks_scope(&who, WRITE, "signing off op-eds");
-    }
-    let Ok(id) = Uuid::parse_str(&raw) else {
-        return app.no_draft(&who);
+    let id = match app.allowed(&who, WRITE, "signing off op-eds", &raw) {
+        Ok(id) => id,
+        Err(page) => return page,
     };
     let (writer, name) = (app.clone(), who.coordinator.name.clone());
     let result = app
@@ -449,11 +454,9 @@ pub(crate) async fn correct(
         form,
     }: ConsoleForm<CorrectForm>,
 ) -> Response {
-    if !who.may(WRITE) {
-        return app.console.lacks_scope(&who, WRITE, "correcting op-eds");
-    }
-    let Ok(id) = Uuid::parse_str(&raw) else {
-        return app.no_draft(&who);
+    let id = match app.allowed(&who, WRITE, "correcting op-eds", &raw) {
+        Ok(id) => id,
+        Err(page) => return page,
     };
     let draft = match store::draft(&app.store, id) {
         Ok(Some(d)) => d,
@@ -517,11 +520,9 @@ pub(crate) async fn withdraw(
         form,
     }: ConsoleForm<WithdrawForm>,
 ) -> Response {
-    if !who.may(WRITE) {
-        return app.console.lacks_scope(&who, WRITE, "withdrawing op-eds");
-    }
-    let Ok(id) = Uuid::parse_str(&raw) else {
-        return app.no_draft(&who);
+    let id = match app.allowed(&who, WRITE, "withdrawing op-eds", &raw) {
+        Ok(id) => id,
+        Err(page) => return page,
     };
     let reason = form.reason.split_whitespace().collect::<Vec<_>>().join(" ");
     if reason.is_empty() || reason.chars().count() > 500 || reason.chars().any(char::is_control) {
