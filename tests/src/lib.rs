@@ -625,11 +625,54 @@ impl Page {
         button: Option<&str>,
         fields: &[(&str, &str)],
     ) -> Result<Page> {
+        self.submit_chosen(http, url, None, button, fields).await
+    }
+
+    /// Submits the page's form that holds the submit button `button` — named by its `value`,
+    /// or by its label when it has none — pressing that button: the second form of a page,
+    /// say, or one of a console page's several forms.
+    pub async fn submit_form(
+        &self,
+        http: &reqwest::Client,
+        url: &str,
+        button: &str,
+        fields: &[(&str, &str)],
+    ) -> Result<Page> {
+        self.submit_chosen(http, url, Some(button), Some(button), fields)
+            .await
+    }
+
+    /// Submits the first POST form, or the first holding the button `holding` (by value or
+    /// label), pressing `button` (the first when `None`).
+    async fn submit_chosen(
+        &self,
+        http: &reqwest::Client,
+        url: &str,
+        holding: Option<&str>,
+        button: Option<&str>,
+        fields: &[(&str, &str)],
+    ) -> Result<Page> {
+        let buttons = scraper::Selector::parse("button[type=submit]").unwrap();
+        let names = |b: &scraper::ElementRef<'_>, v: &str| {
+            b.attr("value") == Some(v)
+                || (b.attr("value").is_none() && b.text().collect::<String>().trim() == v)
+        };
         let form_data = {
             let doc = scraper::Html::parse_document(&self.html);
             let form_sel = scraper::Selector::parse("form[method=post]").unwrap();
-            let Some(form) = doc.select(&form_sel).next() else {
-                bail!("the page has no form to submit: {}", self.text());
+            let mut forms = doc.select(&form_sel);
+            let form = match holding {
+                None => forms.next(),
+                Some(v) => forms.find(|f| f.select(&buttons).any(|b| names(&b, v))),
+            };
+            let Some(form) = form else {
+                bail!(
+                    "the page has no form to submit{}: {}",
+                    holding
+                        .map(|v| format!(" with a button {v:?}"))
+                        .unwrap_or_default(),
+                    self.text()
+                );
             };
             let mut data: Vec<(String, String)> = Vec::new();
             let inputs = scraper::Selector::parse("input, textarea").unwrap();
@@ -670,10 +713,9 @@ impl Page {
                     None => bail!("the form has no field {name:?}"),
                 }
             }
-            let buttons = scraper::Selector::parse("button[type=submit]").unwrap();
             let candidates: Vec<_> = form.select(&buttons).collect();
             let pressed = match button {
-                Some(v) => candidates.iter().find(|b| b.attr("value") == Some(v)),
+                Some(v) => candidates.iter().find(|b| names(b, v)),
                 None => candidates.first(),
             };
             let Some(pressed) = pressed else {
