@@ -13,6 +13,7 @@
 //! - [`domain`]: texts and their hash, drafts and their rules, the word diff, the manifest and
 //!   its key, the audit chain (no I/O).
 //! - [`store`]: drafting's trees and typed reads and writes; the only file naming a tree.
+//! - [`key_file`]: the manifest signing key's file (read, or created at first start).
 //! - [`workflow`]: each step inside one transaction (save, submit, sign, withdraw, request
 //!   changes, sign off, approve, correct, withdraw the op-ed, remind).
 //! - [`mails`]: what signatories are e-mailed at each step.
@@ -28,6 +29,7 @@ pub mod api;
 pub mod clock;
 pub mod domain;
 pub mod handlers;
+pub mod key_file;
 pub mod mails;
 pub mod pages;
 pub mod settings;
@@ -113,7 +115,7 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
                 .join(SERVICE)
                 .join("manifest-key.pem")
         });
-    let key = ManifestKey::load_or_create(&key_file)?;
+    let key = key_file::load_or_create(&key_file)?;
     let service = Service::open(SERVICE, settings.common.clone(), store::TREES)?;
     let drafting = Drafting::new(&service, settings.drafting, key, Arc::new(Utc::now))?;
     let mailer = MailWorker::new(

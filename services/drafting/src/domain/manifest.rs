@@ -14,10 +14,7 @@
 //! - The signature is raw Ed25519 (64 bytes, served as `manifest.sig`). The public key is served
 //!   as a SubjectPublicKeyInfo PEM (`-----BEGIN PUBLIC KEY-----`); its id is the first 16 hex
 //!   characters of the SHA-256 of its 32 raw bytes.
-//! - The private key lives in one PKCS#8 PEM file, readable by the service alone (mode 0600). A
-//!   missing file is created with a new key (and a warning in the logs); a file that cannot be
-//!   read or is not a key is an error, never replaced: replacing it would silently invalidate
-//!   every manifest published before.
+//! - The private key lives in one PKCS#8 PEM file ([`crate::key_file`] reads and creates it).
 //!
 //! # How an editor verifies a manifest
 //!
@@ -30,7 +27,6 @@
 //! prints `Signature Verified Successfully` and exits 0 when the manifest is intact; any change
 //! to the file, however small, makes it print `Signature Verification Failure` and exit 1.
 
-use anyhow::Context;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
@@ -38,9 +34,6 @@ use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::io::{ErrorKind, Write};
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
 use uuid::Uuid;
 
 /// The manifest format this module writes.
@@ -124,7 +117,7 @@ impl ManifestKey {
         Ok(Self::new(key))
     }
 
-    /// The secret key as PKCS#8 PEM, as [`ManifestKey::load_or_create`] keeps it.
+    /// The secret key as PKCS#8 PEM, as the key file keeps it ([`crate::key_file`]).
     #[expect(
         clippy::expect_used,
         reason = "encoding a valid Ed25519 key as PKCS#8 cannot fail"
@@ -134,17 +127,6 @@ impl ManifestKey {
             .to_pkcs8_pem(LineEnding::LF)
             .expect("an Ed25519 key always encodes")
             .to_string()
-    }
-
-    /// The key kept at `path`. When no file is there, a new key is generated and written there,
-    /// readable by its owner only; a file that cannot be read or holds no key is an error.
-    pub fn load_or_create(path: &Path) -> anyhow::Result<Self> {
-        match std::fs::read_to_string(path) {
-            Ok(pem) => Self::from_pem_file(path, &pem),
-            Err(e) if e.kind() == ErrorKind::NotFound => Self::create(path),
-            Err(e) => Err(e)
-                .with_context(|| format!("cannot read the manifest key at {}", path.display())),
-        }
     }
 
     /// Id of the public key: the first 16 hex characters of the SHA-256 of its raw bytes.
@@ -179,52 +161,6 @@ impl ManifestKey {
         let id = key_id(&key.verifying_key());
         Self { key, id }
     }
-
-    fn from_pem_file(path: &Path, pem: &str) -> anyhow::Result<Self> {
-        Self::from_pkcs8_pem(pem)
-            .with_context(|| format!("the manifest key at {} is not usable", path.display()))
-    }
-
-    /// Generates a key and writes it to `path`, which must not exist. When another start wrote
-    /// it first, that key is loaded instead: the file is never overwritten.
-    fn create(path: &Path) -> anyhow::Result<Self> {
-        let key = Self::generate();
-        match write_new_secret(path, key.to_pkcs8_pem().as_bytes()) {
-            Ok(()) => {
-                tracing::warn!(
-                    path = %path.display(),
-                    key_id = key.id(),
-                    "generated a new manifest signing key at {} (id {}): publish its public key",
-                    path.display(),
-                    key.id(),
-                );
-                Ok(key)
-            }
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-                let pem = std::fs::read_to_string(path).with_context(|| {
-                    format!("cannot read the manifest key at {}", path.display())
-                })?;
-                Self::from_pem_file(path, &pem)
-            }
-            Err(e) => Err(e)
-                .with_context(|| format!("cannot write a new manifest key at {}", path.display())),
-        }
-    }
-}
-
-/// Writes `bytes` to a new file at `path` (parents created), readable and writable by its owner
-/// only; fails with `AlreadyExists` rather than replace a file.
-fn write_new_secret(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)?;
-    }
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }
 
 fn key_id(public: &VerifyingKey) -> String {
@@ -254,7 +190,7 @@ pub fn verify(public_key_pem: &str, bytes: &[u8], signature: &[u8]) -> Result<()
 mod tests {
     use super::*;
     use chrono::TimeZone;
-    use std::os::unix::fs::PermissionsExt;
+    use std::path::Path;
     use std::process::Command;
 
     fn manifest(key: &ManifestKey) -> Manifest {
@@ -383,30 +319,6 @@ mod tests {
         assert_eq!(raw.len(), 32);
         assert_eq!(hex::encode(Sha256::digest(&raw))[..16], *key.id());
         assert!(!format!("{key:?}").contains("PRIVATE"));
-    }
-
-    #[test]
-    fn load_or_create_writes_an_owner_only_key_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("keys").join("manifest.pem");
-        let created = ManifestKey::load_or_create(&path).unwrap();
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
-        let loaded = ManifestKey::load_or_create(&path).unwrap();
-        assert_eq!(loaded.id(), created.id());
-    }
-
-    #[test]
-    fn an_invalid_key_file_is_an_error_and_stays() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("manifest.pem");
-        std::fs::write(&path, "not a key").unwrap();
-        let err = ManifestKey::load_or_create(&path).unwrap_err();
-        assert!(
-            format!("{err:#}").contains(&path.display().to_string()),
-            "{err:#}"
-        );
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "not a key");
     }
 
     /// Runs openssl with `args` in `dir`; fails the test when openssl cannot be run.

@@ -263,8 +263,7 @@ async fn the_published_manifest_is_served_byte_for_byte_and_verifies_with_the_pu
         .await;
     assert_eq!(by_id.body, pem.body);
     // The key served is the one kept on disk, which a restart loads again.
-    let kept =
-        manifest::ManifestKey::load_or_create(&f.dir.path().join("manifest-key.pem")).unwrap();
+    let kept = crate::key_file::load_or_create(&f.dir.path().join("manifest-key.pem")).unwrap();
     assert_eq!(kept.public_key_pem(), pem.body);
 
     manifest::verify(&pem.body, served.body.as_bytes(), &signature).unwrap();

@@ -86,8 +86,7 @@ impl Page {
 /// Drafting on the configuration in `dir` (written by [`fixture_with`]): what a restart finds.
 pub fn open(dir: &std::path::Path, start: DateTime<Utc>) -> Drafting {
     let settings: Settings = rrm_platform::config::load_from(dir, "test").unwrap();
-    let key = crate::domain::manifest::ManifestKey::load_or_create(&dir.join("manifest-key.pem"))
-        .unwrap();
+    let key = crate::key_file::load_or_create(&dir.join("manifest-key.pem")).unwrap();
     let service = Service::open(SERVICE, settings.common, store::TREES).unwrap();
     let clock = tokio::time::Instant::now();
     // Steps read the time inside transactions, on the store's own thread: the runtime is
