@@ -226,12 +226,13 @@ impl Drafting {
         Ok((hash, true, voided))
     }
 
-    /// An author saves `text` (and submits it for signature), based on version `base`.
+    /// An author or a coordinator saves `text` (and submits it for signature), based on
+    /// version `base`.
     pub(crate) fn save(
         &self,
         tx: &Tx<'_>,
         draft_id: Uuid,
-        author: &PanelMember,
+        actor: &Actor,
         text: &Text,
         base: Option<&str>,
         submit: bool,
@@ -252,11 +253,10 @@ impl Drafting {
                 current: current.clone(),
             });
         }
-        let actor = Actor::Member(author.clone());
-        let (hash, new, voided) = self.store_version(tx, &mut draft, text, &actor, false)?;
+        let (hash, new, voided) = self.store_version(tx, &mut draft, text, actor, false)?;
         let submitted = submit && draft.submitted.as_deref() != Some(hash.as_str());
         if submitted {
-            self.send_for_signature(tx, &mut draft, &hash, &actor)?;
+            self.send_for_signature(tx, &mut draft, &hash, actor)?;
         } else if let Some(old) = &voided {
             self.tell_signatures_voided(tx, &draft, old, &hash)?;
         }

@@ -7,8 +7,9 @@
 
 use super::{compare_versions, history, signature_status, version_view};
 use crate::domain::audit;
+use crate::domain::diff::FieldDiff;
 use crate::domain::{Draft, Stage, TextForm, text};
-use crate::workflow::Decided;
+use crate::workflow::{Actor, Decided, Saved};
 use crate::{Drafting, store};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -132,6 +133,10 @@ pub(crate) async fn of_alert(
 /// What a draft page may carry besides the draft: a problem with a submitted form, kept.
 #[derive(Default)]
 struct Shown {
+    /// A coordinator's edit of the draft, refused or to be corrected, and what changed meanwhile
+    /// when it was based on an older version.
+    edit: Option<TextForm>,
+    conflict: Option<Vec<FieldDiff>>,
     correction: Option<(TextForm, String)>,
     errors: Vec<FieldProblem>,
     message: Option<String>,
@@ -210,6 +215,18 @@ async fn draft_page(
             language: v.language.to_string(),
         })
     });
+    let edit = shown.edit.unwrap_or_else(|| match current {
+        Some(v) => TextForm {
+            title: v.title.clone(),
+            standfirst: v.standfirst.clone(),
+            body: v.body.clone(),
+            language: v.language.to_string(),
+        },
+        None => TextForm {
+            language: app.source_language.to_string(),
+            ..TextForm::default()
+        },
+    });
     let may_write = who.may(WRITE);
     let data = json!({
         "draft": row(&draft),
@@ -234,6 +251,10 @@ async fn draft_page(
         "may_sign_off": may_write && draft.stage() == Stage::AwaitingSignoff,
         "final_signoff": app.settings.final_signoff,
         "may_correct": may_write && draft.open_to_corrections(),
+        "may_edit": may_write && draft.open_to_authors(),
+        "edit_form": edit,
+        "edit_base": draft.current,
+        "conflict": shown.conflict,
         "corrections_resign": app.settings.corrections == crate::settings::Corrections::Resign,
         "correction_form": correction,
         "note": note,
@@ -407,6 +428,124 @@ pub(crate) async fn audit_json(
 }
 
 #[derive(Debug, Deserialize)]
+pub(crate) struct EditForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    standfirst: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    language: String,
+    /// The version the text was based on (empty for the first).
+    #[serde(default)]
+    base: String,
+    /// `save` or `submit`.
+    #[serde(default)]
+    action: String,
+}
+
+/// A coordinator writes in the draft before approval, as the authors do (SPEC: "authors and
+/// coordinators write the op-ed"): the same immutable versions, the same refusal of a save based
+/// on a version someone else has replaced, the same signing rounds.
+pub(crate) async fn edit(
+    State(app): State<Drafting>,
+    Path(raw): Path<String>,
+    ConsoleForm {
+        signed_in: who,
+        form,
+    }: ConsoleForm<EditForm>,
+) -> Response {
+    let id = match app.allowed(&who, WRITE, "editing drafts", &raw) {
+        Ok(id) => id,
+        Err(page) => return page,
+    };
+    let submit = match form.action.as_str() {
+        "save" => false,
+        "submit" => true,
+        _ => {
+            return app.console.error(
+                &who,
+                StatusCode::BAD_REQUEST,
+                "Unknown action",
+                "Please use the page's buttons.",
+            );
+        }
+    };
+    let draft = match store::draft(&app.store, id) {
+        Ok(Some(d)) => d,
+        Ok(None) => return app.no_draft(&who),
+        Err(e) => return app.console.unavailable(&who, e),
+    };
+    let raw_text = TextForm {
+        title: form.title,
+        standfirst: form.standfirst,
+        body: form.body,
+        language: form.language,
+    };
+    let checked = match text::validate(&raw_text, &draft.languages(&app.source_language)) {
+        Ok(text) => text,
+        Err(errors) => {
+            let shown = Shown {
+                edit: Some(raw_text),
+                errors,
+                message: Some("The version was not saved: see the problems below.".into()),
+                ..Shown::default()
+            };
+            return draft_page(&app, &who, &raw, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let base = Some(form.base.trim().to_owned()).filter(|b| !b.is_empty());
+    let (writer, actor) = (
+        app.clone(),
+        Actor::Coordinator(who.coordinator.name.clone()),
+    );
+    let result = app
+        .store
+        .transact::<_, HandleError, _>(move |tx| {
+            writer.save(tx, id, &actor, &checked, base.as_deref(), submit)
+        })
+        .await;
+    match result {
+        Ok(Saved::Version { .. }) => {
+            app.waker.wake();
+            see_other(&format!("{}/console/drafts/{id}", app.public_url))
+        }
+        Ok(Saved::Closed) => {
+            let shown = Shown {
+                message: Some(
+                    "The op-ed is approved or withdrawn: correct it below instead. Nothing was changed."
+                        .into(),
+                ),
+                ..Shown::default()
+            };
+            draft_page(&app, &who, &raw, shown, StatusCode::CONFLICT).await
+        }
+        Ok(Saved::Conflict { base, current }) => {
+            let changes = match base.as_deref() {
+                Some(b) => compare_versions(&app.store, id, b, &current),
+                None => Ok(None),
+            };
+            let changes = match changes {
+                Ok(found) => found.map(|(_, _, c)| c).unwrap_or_default(),
+                Err(e) => return app.console.unavailable(&who, e),
+            };
+            let shown = Shown {
+                edit: Some(raw_text),
+                conflict: Some(changes),
+                message: Some(
+                    "Not saved: someone saved a new version while you were editing. Your text is kept below, now based on the latest version."
+                        .into(),
+                ),
+                ..Shown::default()
+            };
+            draft_page(&app, &who, &raw, shown, StatusCode::CONFLICT).await
+        }
+        Err(e) => app.console.unavailable(&who, e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
 pub(crate) struct SignOffForm {
     #[serde(default)]
     hash: String,
@@ -502,6 +641,7 @@ async fn refused_correction(
         correction: Some((form, note)),
         errors,
         message: Some("The correction was not saved: see the problems below.".into()),
+        ..Shown::default()
     };
     draft_page(app, who, raw, shown, StatusCode::UNPROCESSABLE_ENTITY).await
 }

@@ -8,7 +8,7 @@
 use super::{compare_versions, history, resolve, signature_status, version_view};
 use crate::domain::diff::FieldDiff;
 use crate::domain::{Draft, TextForm, text};
-use crate::workflow::Saved;
+use crate::workflow::{Actor, Saved};
 use crate::{Drafting, EDIT, store};
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, Query, State};
@@ -227,7 +227,14 @@ pub(crate) async fn save_version(
     let result = app
         .store
         .transact::<_, HandleError, _>(move |tx| {
-            writer.save(tx, draft_id, &member, &saving, base.as_deref(), submit)
+            writer.save(
+                tx,
+                draft_id,
+                &Actor::Member(member),
+                &saving,
+                base.as_deref(),
+                submit,
+            )
         })
         .await;
     // Durable when it returns: only then is the author told the version is saved.

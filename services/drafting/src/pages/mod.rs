@@ -111,6 +111,7 @@ pub(crate) fn routes(drafting: Drafting) -> Router {
         .route("/console/drafts/{id}/compare", get(console::compare))
         .route("/console/drafts/{id}/audit", get(console::audit))
         .route("/console/drafts/{id}/audit.json", get(console::audit_json))
+        .route("/console/drafts/{id}/edit", post(console::edit))
         .route("/console/drafts/{id}/sign-off", post(console::sign_off))
         .route("/console/drafts/{id}/correct", post(console::correct))
         .route("/console/drafts/{id}/withdraw", post(console::withdraw))

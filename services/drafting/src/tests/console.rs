@@ -665,3 +665,78 @@ async fn overdue_signatures_show_in_the_console_and_an_overdue_mobilisation_chan
         page.body
     );
 }
+
+async fn edit(f: &Fixture, cookie: &str, base: &str, body: &str, action: &str) -> Page {
+    act(
+        f,
+        cookie,
+        "edit",
+        &[
+            ("title", "Common ground"),
+            ("standfirst", ""),
+            ("language", "en"),
+            ("base", base),
+            ("body", body),
+            ("action", action),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_coordinator_writes_in_the_draft_as_authors_do_and_loses_no_authors_edit() {
+    let f = fixture().await;
+    let cookie = f.sign_in(TOKEN).await;
+    // The first version, written by the coordinator and sent out for signature.
+    let page = edit(&f, &cookie, "", "We stand together.", "submit").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let draft = f.draft();
+    let first = draft.current.clone().unwrap();
+    assert_eq!(draft.submitted.as_deref(), Some(first.as_str()));
+    let version = f.version(&first);
+    assert_eq!(version.saved_by, "coordinator admin desk");
+    assert_eq!(version.author_id, None);
+    assert!(f.events().iter().any(
+        |e| matches!(e, Event::DraftVersionCreated(v) if v.version_hash == first && v.author_id.is_none())
+    ));
+    for author in &f.authors {
+        assert!(
+            f.mails_to(&author.email)
+                .iter()
+                .any(|m| m.mail.subject.starts_with("Please sign")),
+            "every author is asked to sign the coordinator's version"
+        );
+    }
+
+    // An author saves meanwhile; the coordinator's edit based on the first version is refused,
+    // their text kept, what the author changed shown.
+    let second = f
+        .save_with(0, "Common ground", "We stand united.", "save")
+        .await;
+    let page = edit(&f, &cookie, &first, "We stand together, always.", "save").await;
+    assert_eq!(page.status, StatusCode::CONFLICT, "{}", page.body);
+    assert!(page.body.contains("Not saved"), "{}", page.body);
+    assert!(
+        page.body.contains("We stand together, always."),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<ins>"), "{}", page.body);
+    assert_eq!(page.hidden("base"), second);
+    assert_eq!(f.draft().current.as_deref(), Some(second.as_str()));
+
+    // A reader may not edit; a bad text is refused and saves nothing.
+    let reader = f.sign_in(READER).await;
+    let page = edit(&f, &reader, &second, "Mine.", "save").await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let page = edit(&f, &cookie, &second, "   ", "save").await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(f.draft().versions, 2);
+
+    // Once approved, the console offers a correction, not an edit.
+    f.save(1, "Common ground", "We stand united.").await;
+    f.both_sign(&second).await;
+    let page = edit(&f, &cookie, &second, "We stand, united.", "save").await;
+    assert_eq!(page.status, StatusCode::CONFLICT, "{}", page.body);
+    assert!(page.body.contains("correct it below"), "{}", page.body);
+}
