@@ -591,7 +591,7 @@ mod tests {
         for kind in EventType::ALL {
             assert_eq!(EventType::parse(kind.as_str()), Some(*kind));
         }
-        assert_eq!(EventType::ALL.len(), 19);
+        assert_eq!(EventType::ALL.len(), 22);
     }
 
     #[test]
