@@ -204,6 +204,10 @@ async fn a_coordinator_raises_an_alert_in_the_browser_and_watches_it_reach_the_e
     assert_eq!(browser.text("h1").await.unwrap(), "Members");
     browser.fill("q", "haddad").await.unwrap();
     browser.click("form.filters button").await.unwrap();
+    browser
+        .wait_for_url(|u| u.contains("q=haddad"))
+        .await
+        .unwrap();
     let members = browser.text("table.members").await.unwrap();
     assert!(
         members.contains("Amina Haddad") && !members.contains("David Levin"),

@@ -125,14 +125,24 @@ impl Browser {
         }
     }
 
-    /// The text of the first element `css` selects.
+    /// The text of the first element `css` selects. An element that went stale between being
+    /// found and read (the page was being replaced by the one a click leads to) is found again.
     pub async fn text(&self, css: &str) -> Result<String> {
-        let element = self
-            .client
-            .find(Locator::Css(css))
-            .await
-            .with_context(|| format!("no {css} on the page"))?;
-        Ok(element.text().await?)
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let element = self
+                .client
+                .find(Locator::Css(css))
+                .await
+                .with_context(|| format!("no {css} on the page"))?;
+            match element.text().await {
+                Ok(text) => return Ok(text),
+                Err(e) if e.to_string().contains("stale element") && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     /// An attribute of the first element `css` selects.
