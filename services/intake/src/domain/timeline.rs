@@ -99,6 +99,10 @@ pub fn describe(event: &Event) -> String {
         Event::OpedCorrected(e) => format!("op-ed corrected: {}", e.note),
         Event::OpedWithdrawn(e) => format!("op-ed withdrawn: {}", e.reason),
         Event::TranslationCompleted(e) => format!("translated into {}", e.language),
+        Event::TranslationFailed(e) => format!(
+            "translation into {} failed after {} tries: {}",
+            e.language, e.attempts, e.reason
+        ),
         Event::DistributionCompleted(e) => {
             format!("{} distributed to {} editors", e.language, e.recipients)
         }
