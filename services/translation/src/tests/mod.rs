@@ -197,3 +197,18 @@ async fn a_provider_down_at_first_still_yields_every_language_once() {
 }
 
 mod chain;
+
+#[test]
+fn the_shipped_configurations_start_with_their_providers() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
+    #[derive(Deserialize)]
+    struct Only {
+        translation: TranslationSettings,
+    }
+    for environment in ["local", "production"] {
+        let settings: Only = rrm_platform::config::load_from(&dir, environment).unwrap();
+        assert_eq!(settings.translation.providers.len(), 1, "{environment}");
+        assert!(settings.translation.providers().is_ok(), "{environment}");
+        assert_eq!(settings.translation.budget.as_secs(), 7200);
+    }
+}
