@@ -10,7 +10,9 @@
 //!   connection errors, 429 (its `Retry-After` seconds are honoured) and 5xx.
 //! - Nothing ever waits past the caller's deadline: a wait that would end after it is not begun,
 //!   and each attempt's timeout is cut to the time left.
-//! - A refusal (any other 4xx) is final for that provider and request: the next one is tried.
+//!   `Retry-After` is read as seconds; an HTTP-date there is ignored (plain backoff instead).
+//! - A refusal (any other 4xx, or a redirect, never followed) is final for that provider and
+//!   request: the next one is tried. Only when every provider refused is the request refused.
 //! - An unusable answer (malformed, oversize, missing texts, or rejected by the caller's check,
 //!   e.g. a lost placeholder) is not retried on the same provider (it would likely answer the same
 //!   again), but it is not a refusal either: the next provider is tried, and the whole request may

@@ -212,3 +212,27 @@ fn the_shipped_configurations_start_with_their_providers() {
         assert_eq!(settings.translation.budget.as_secs(), 7200);
     }
 }
+
+#[test]
+fn providers_given_by_indexed_environment_variables_are_read_in_order() {
+    // What the configuration library makes of RRM_TRANSLATION__PROVIDERS__<i>__<KEY>.
+    let value = serde_json::json!({
+        "1": {"kind": "deepl", "url": "http://127.0.0.1:2", "api_key": "k"},
+        "0": {"kind": "libretranslate", "url": "http://127.0.0.1:1"},
+    });
+    let providers = providers::deserialize_providers(value).unwrap();
+    assert_eq!(providers.len(), 2);
+    assert_eq!(providers[0].kind, providers::ProviderKind::Libretranslate);
+    assert_eq!(providers[1].url, "http://127.0.0.1:2");
+}
+
+#[test]
+fn a_key_named_by_a_missing_variable_stops_the_start() {
+    let mut s = settings(&[("deepl", "http://127.0.0.1:1")]);
+    s.providers[0].api_key = None;
+    s.providers[0].api_key_env = Some("RRM_TEST_NO_SUCH_VARIABLE_FOR_A_KEY".into());
+    let err = s.providers().err().unwrap();
+    assert!(format!("{err:#}").contains("RRM_TEST_NO_SUCH_VARIABLE_FOR_A_KEY"));
+    s.providers[0].api_key_env = None;
+    assert!(s.providers().is_err(), "DeepL without a key");
+}
