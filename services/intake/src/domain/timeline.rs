@@ -120,3 +120,26 @@ pub fn describe(event: &Event) -> String {
 fn short(hash: &str) -> &str {
     hash.get(..12).unwrap_or(hash)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use rrm_contracts::{LanguageCode, TranslationFailed};
+
+    #[test]
+    fn a_failed_language_reads_as_failed_with_its_reason() {
+        let event = Event::TranslationFailed(TranslationFailed {
+            alert_id: Uuid::now_v7(),
+            oped_id: Uuid::now_v7(),
+            language: LanguageCode::parse("ru").unwrap(),
+            reason: "not translated by its deadline".into(),
+            attempts: 9,
+        });
+        assert_eq!(
+            describe(&event),
+            "translation into ru failed after 9 tries: not translated by its deadline"
+        );
+    }
+}
