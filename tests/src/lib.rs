@@ -322,8 +322,10 @@ impl Stack {
                 "RRM_DISTRIBUTION__EDITORS_CSV",
                 workspace().join("config/demo/editors.csv"),
             )
+            // Indexed variables replace the configured provider list as a whole.
+            .env("RRM_TRANSLATION__PROVIDERS__0__KIND", "libretranslate")
             .env(
-                "RRM_TRANSLATION__PROVIDER_URL",
+                "RRM_TRANSLATION__PROVIDERS__0__URL",
                 format!("http://127.0.0.1:{}", self.translate_port),
             );
         for s in SERVICES {

@@ -1,20 +1,25 @@
 //! Translation: on `oped.approved`, one job per target language. The source language is final
-//! as written; every other language goes through the machine-translation provider. Jobs are
-//! records driven by a worker (never a held delivery), retried with backoff while the provider is
-//! unavailable; each finished language is announced at once as `translation.completed`.
+//! as written; every other language goes through the machine-translation providers, in order of
+//! preference, with signatories' names and glossary terms protected and the Markdown structure
+//! kept. Jobs are records driven by a worker (never a held delivery), retried with backoff while
+//! no provider delivers, until the job's deadline: its creation plus `[translation] budget`.
+//! Each finished language is announced at once as `translation.completed`; a language that
+//! cannot be translated (every provider refused, or the deadline passed) as `translation.failed`.
 
-pub mod provider;
+pub mod protect;
+pub mod providers;
 
 use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
-use provider::{Provider, ProviderError};
+use protect::Prepared as Protected;
+use providers::{ChainOptions, ProviderSettings, Providers};
 use rrm_bus::{HandleError, Handler, Prepared, Store, Tx, TxResult};
 use rrm_contracts::{
-    Envelope, Event, LanguageCode, OpedApproved, TranslationCompleted, TranslationMethod,
+    Envelope, Event, LanguageCode, OpedApproved, TranslationCompleted, TranslationFailed,
+    TranslationMethod,
 };
 use rrm_platform::console::Console;
 use rrm_platform::{CommonSettings, Service, Worker};
-use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -42,13 +47,67 @@ impl rrm_platform::service::HasCommon for Settings {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct TranslationSettings {
-    pub provider_url: String,
+    /// Machine-translation providers, in order of preference.
+    #[serde(deserialize_with = "providers::deserialize_providers")]
+    pub providers: Vec<ProviderSettings>,
     pub allowed_hosts: Vec<String>,
     pub connect_timeout_ms: u64,
     pub request_timeout_ms: u64,
+    /// Jobs translated at once.
     pub concurrency: usize,
+    /// Largest provider answer read, in bytes.
+    #[serde(default = "default_max_response_bytes")]
+    pub max_response_bytes: usize,
+    /// Attempts per provider within one try of a job.
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+    /// Failed requests in a row after which a provider is skipped for `breaker_cooldown`.
+    #[serde(default = "default_breaker_failures")]
+    pub breaker_failures: u32,
+    #[serde(default = "default_breaker_cooldown", with = "humantime_serde")]
+    pub breaker_cooldown: std::time::Duration,
+    /// How long a language may take from the approval before its job fails.
+    #[serde(default = "default_budget", with = "humantime_serde")]
+    pub budget: std::time::Duration,
+    /// Glossary terms never translated (signatories' names never are either).
     #[serde(default)]
-    pub api_key: Option<SecretString>,
+    pub protected_terms: Vec<String>,
+}
+
+fn default_max_response_bytes() -> usize {
+    1024 * 1024
+}
+fn default_max_attempts() -> u32 {
+    3
+}
+fn default_breaker_failures() -> u32 {
+    5
+}
+fn default_breaker_cooldown() -> std::time::Duration {
+    std::time::Duration::from_secs(60)
+}
+fn default_budget() -> std::time::Duration {
+    std::time::Duration::from_secs(2 * 3600)
+}
+
+impl TranslationSettings {
+    /// The provider chain these settings describe, checked.
+    pub fn providers(&self) -> anyhow::Result<Providers> {
+        Providers::new(
+            &self.providers,
+            ChainOptions {
+                allowed_hosts: self.allowed_hosts.clone(),
+                connect_timeout: std::time::Duration::from_millis(self.connect_timeout_ms),
+                request_timeout: std::time::Duration::from_millis(self.request_timeout_ms),
+                max_response_bytes: self.max_response_bytes,
+                max_attempts: self.max_attempts,
+                base_backoff: std::time::Duration::from_millis(250),
+                max_backoff: std::time::Duration::from_secs(10),
+                breaker_failures: self.breaker_failures,
+                breaker_cooldown: self.breaker_cooldown,
+            },
+        )
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +126,9 @@ pub struct Job {
     pub attempts: u32,
     pub next_attempt_at: DateTime<Utc>,
     pub last_error: Option<String>,
+    /// When the job was created; absent in jobs recorded before it was kept (then: first seen).
+    #[serde(default)]
+    pub created_at: Option<DateTime<Utc>>,
 }
 
 fn job_key(oped: Uuid, language: &LanguageCode) -> String {
@@ -143,6 +205,7 @@ impl Handler for Dispatch {
                 attempts: 0,
                 next_attempt_at: Utc::now(),
                 last_error: None,
+                created_at: Some(Utc::now()),
             };
             tx.put(JOBS, &key, &job)?;
             tx.put(PENDING, &key, &())?;
@@ -154,9 +217,23 @@ impl Handler for Dispatch {
 
 struct Translator {
     store: Store,
-    provider: Provider,
+    providers: Arc<Providers>,
     wake: Arc<Notify>,
     concurrency: usize,
+    budget: Duration,
+    protected_terms: Vec<String>,
+}
+
+/// What one try of a job came to.
+enum Outcome {
+    Done {
+        title: String,
+        body: String,
+        provider: String,
+        attempts: u32,
+    },
+    Retry(String),
+    Failed(String),
 }
 
 impl Translator {
@@ -184,20 +261,54 @@ impl Translator {
         }
     }
 
+    /// The job's deadline: its creation plus the budget.
+    fn deadline(&self, job: &Job) -> DateTime<Utc> {
+        job.created_at.unwrap_or(job.next_attempt_at) + self.budget
+    }
+
+    async fn attempt(&self, job: &Job, oped: &OpedApproved) -> Outcome {
+        let deadline = self.deadline(job);
+        let Ok(left) = (deadline - Utc::now()).to_std() else {
+            return Outcome::Failed(format!(
+                "not translated by its deadline {deadline}: {}",
+                job.last_error.as_deref().unwrap_or("no provider answered")
+            ));
+        };
+        let mut terms = self.protected_terms.clone();
+        terms.extend(oped.signatories.iter().map(|s| s.name.clone()));
+        let prepared = Protected::new(&oped.title, &oped.standfirst, &oped.body, &terms);
+        let request = providers::Request {
+            texts: prepared.texts(),
+            source: oped.source_language.primary(),
+            target: job.language.as_str(),
+        };
+        let result = self
+            .providers
+            .translate(request, tokio::time::Instant::now() + left, |texts| {
+                prepared.restore(texts)
+            })
+            .await;
+        match result {
+            Ok(answer) => Outcome::Done {
+                title: answer.value.title,
+                body: answer.value.body,
+                provider: answer.provider,
+                attempts: answer.attempts,
+            },
+            Err(e) if e.is_permanent() => Outcome::Failed(e.to_string()),
+            Err(e) if Utc::now() >= deadline => {
+                Outcome::Failed(format!("not translated by its deadline {deadline}: {e}"))
+            }
+            Err(e) => Outcome::Retry(e.to_string()),
+        }
+    }
+
     async fn work(&self, job: Job, oped: OpedApproved) {
         let key = job_key(job.oped_id, &job.language);
-        let result = self
-            .provider
-            .translate(
-                &oped.title,
-                &oped.body,
-                oped.source_language.primary(),
-                job.language.as_str(),
-            )
-            .await;
-        let recorded = result.clone();
-        let outcome = self.store.transact::<_, HandleError, _>(move |tx| {
-            let result = recorded;
+        let outcome = Arc::new(self.attempt(&job, &oped).await);
+        let recorded = outcome.clone();
+        let deadline = self.deadline(&job);
+        let written = self.store.transact::<_, HandleError, _>(move |tx| {
             if tx.get::<()>(PENDING, &key)?.is_none() {
                 return Ok(());
             }
@@ -205,8 +316,9 @@ impl Translator {
                 return Ok(());
             };
             current.attempts += 1;
-            match &result {
-                Ok((title, body)) => {
+            current.created_at.get_or_insert(current.next_attempt_at);
+            match recorded.as_ref() {
+                Outcome::Done { title, body, .. } => {
                     current.state = JobState::Done;
                     current.last_error = None;
                     tx.remove(PENDING, &key)?;
@@ -219,35 +331,47 @@ impl Translator {
                     );
                     tx.emit(&Envelope::new(&event, SERVICE, Some(oped.alert_id), None))?;
                 }
-                Err(ProviderError::Permanent(e)) => {
+                Outcome::Failed(reason) => {
                     current.state = JobState::Failed;
-                    current.last_error = Some(e.clone());
+                    current.last_error = Some(reason.clone());
                     tx.remove(PENDING, &key)?;
+                    let event = Event::TranslationFailed(TranslationFailed {
+                        alert_id: oped.alert_id,
+                        oped_id: oped.oped_id,
+                        language: job.language.clone(),
+                        reason: reason.clone(),
+                        attempts: current.attempts,
+                    });
+                    tx.emit(&Envelope::new(&event, SERVICE, Some(oped.alert_id), None))?;
                 }
-                Err(ProviderError::Transient(e)) => {
-                    current.last_error = Some(e.clone());
-                    current.next_attempt_at = Utc::now() + retry_delay(current.attempts);
+                Outcome::Retry(reason) => {
+                    current.last_error = Some(reason.clone());
+                    // Never later than the deadline: the last try there fails the job.
+                    current.next_attempt_at =
+                        (Utc::now() + retry_delay(current.attempts)).min(deadline);
                 }
             }
             tx.put(JOBS, &key, &current)?;
             Ok(())
         });
-        if let Err(e) = outcome.await {
+        if let Err(e) = written.await {
             tracing::error!(error = %e, "recording a translation failed; it will be retried");
             return;
         }
-        match result {
-            Ok(_) => {
+        match outcome.as_ref() {
+            Outcome::Done {
+                provider, attempts, ..
+            } => {
                 metrics::counter!("rrm_translations_total", "outcome" => "done").increment(1);
-                tracing::info!("translated");
+                tracing::info!(%provider, attempts, "translated");
             }
-            Err(ProviderError::Permanent(e)) => {
+            Outcome::Failed(e) => {
                 metrics::counter!("rrm_translations_total", "outcome" => "failed").increment(1);
-                tracing::error!(error = %e, "translation refused by the provider; job failed");
+                tracing::error!(error = %e, "translation failed for good");
             }
-            Err(ProviderError::Transient(e)) => {
+            Outcome::Retry(e) => {
                 metrics::counter!("rrm_translations_total", "outcome" => "retried").increment(1);
-                tracing::warn!(error = %e, "translation provider unavailable; will retry");
+                tracing::warn!(error = %e, "no translation provider delivered; will retry");
             }
         }
     }
@@ -280,20 +404,17 @@ pub fn retry_delay(attempts: u32) -> Duration {
 
 pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<()> {
     let t = &settings.translation;
-    let provider = Provider::new(
-        &t.provider_url,
-        &t.allowed_hosts,
-        std::time::Duration::from_millis(t.connect_timeout_ms),
-        std::time::Duration::from_millis(t.request_timeout_ms),
-        t.api_key.clone(),
-    )?;
+    let providers = t.providers()?;
+    tracing::info!(providers = ?providers.names(), "translation providers");
     let service = Service::open(SERVICE, settings.common.clone(), &[OPEDS, JOBS, PENDING])?;
     let wake = Arc::new(Notify::new());
     let translator = Translator {
         store: service.store.clone(),
-        provider,
+        providers: Arc::new(providers),
         wake: wake.clone(),
         concurrency: t.concurrency.max(1),
+        budget: Duration::from_std(t.budget).unwrap_or(Duration::hours(2)),
+        protected_terms: t.protected_terms.clone(),
     };
     let workers: Vec<Worker> = vec![Box::new(move |stop| Box::pin(translator.run(stop)))];
     let console = Console::new(&service).shell();

@@ -171,6 +171,7 @@ events! {
     OpedCorrected(OpedCorrected) = "oped.corrected",
     OpedWithdrawn(OpedWithdrawn) = "oped.withdrawn",
     TranslationCompleted(TranslationCompleted) = "translation.completed",
+    TranslationFailed(TranslationFailed) = "translation.failed",
     DistributionCompleted(DistributionCompleted) = "distribution.completed",
     StageOverdue(StageOverdue) = "alert.stage_overdue",
 }
@@ -480,6 +481,19 @@ pub struct TranslationCompleted {
     pub embargo_until: Option<DateTime<Utc>>,
 }
 
+/// One language of an op-ed could not be translated: every provider refused it, or its deadline
+/// passed while none delivered. Nothing more happens for that language unless people step in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TranslationFailed {
+    pub alert_id: Uuid,
+    pub oped_id: Uuid,
+    pub language: LanguageCode,
+    /// Each provider's last error, or the deadline passed.
+    pub reason: String,
+    /// Tries of the job, the failing one included.
+    pub attempts: u32,
+}
+
 /// Every editor of one language was sent the op-ed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DistributionCompleted {
@@ -591,7 +605,7 @@ mod tests {
         for kind in EventType::ALL {
             assert_eq!(EventType::parse(kind.as_str()), Some(*kind));
         }
-        assert_eq!(EventType::ALL.len(), 22);
+        assert_eq!(EventType::ALL.len(), 23);
     }
 
     #[test]
@@ -821,6 +835,13 @@ mod tests {
                 signatories: vec![signatory()],
                 method: TranslationMethod::MachineReviewed,
                 embargo_until: Some(Utc::now()),
+            }),
+            Event::TranslationFailed(TranslationFailed {
+                alert_id,
+                oped_id: id,
+                language: ar.clone(),
+                reason: "deepl@api.deepl.com (3 attempts): unavailable: 503".into(),
+                attempts: 12,
             }),
             Event::DistributionCompleted(DistributionCompleted {
                 alert_id,

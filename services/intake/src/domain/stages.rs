@@ -335,6 +335,8 @@ impl Pipeline {
             | Event::OpedCorrected(_)
             | Event::OpedWithdrawn(_)
             | Event::StageOverdue(_)
+            // A failed language stays untranslated: the stage does not finish, and goes overdue.
+            | Event::TranslationFailed(_)
             | Event::CoordinatorTokenIssued(_)
             | Event::CoordinatorTokenRevoked(_) => {}
         }

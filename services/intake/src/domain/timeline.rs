@@ -99,6 +99,10 @@ pub fn describe(event: &Event) -> String {
         Event::OpedCorrected(e) => format!("op-ed corrected: {}", e.note),
         Event::OpedWithdrawn(e) => format!("op-ed withdrawn: {}", e.reason),
         Event::TranslationCompleted(e) => format!("translated into {}", e.language),
+        Event::TranslationFailed(e) => format!(
+            "translation into {} failed after {} tries: {}",
+            e.language, e.attempts, e.reason
+        ),
         Event::DistributionCompleted(e) => {
             format!("{} distributed to {} editors", e.language, e.recipients)
         }
@@ -115,4 +119,27 @@ pub fn describe(event: &Event) -> String {
 
 fn short(hash: &str) -> &str {
     hash.get(..12).unwrap_or(hash)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use rrm_contracts::{LanguageCode, TranslationFailed};
+
+    #[test]
+    fn a_failed_language_reads_as_failed_with_its_reason() {
+        let event = Event::TranslationFailed(TranslationFailed {
+            alert_id: Uuid::now_v7(),
+            oped_id: Uuid::now_v7(),
+            language: LanguageCode::parse("ru").unwrap(),
+            reason: "not translated by its deadline".into(),
+            attempts: 9,
+        });
+        assert_eq!(
+            describe(&event),
+            "translation into ru failed after 9 tries: not translated by its deadline"
+        );
+    }
 }

@@ -51,6 +51,38 @@ async fn provider_server(options: pseudo::Options) -> String {
     url
 }
 
+/// Translation settings with `providers` (kind, url) on loopback, quick to give up.
+fn settings(providers: &[(&str, &str)]) -> TranslationSettings {
+    TranslationSettings {
+        providers: providers
+            .iter()
+            .map(|(kind, url)| ProviderSettings {
+                kind: if *kind == "deepl" {
+                    providers::ProviderKind::Deepl
+                } else {
+                    providers::ProviderKind::Libretranslate
+                },
+                url: (*url).to_owned(),
+                api_key: Some("k3y".to_owned().into()),
+                api_key_env: None,
+                concurrency: 4,
+                formality: None,
+                glossary_id: None,
+            })
+            .collect(),
+        allowed_hosts: vec!["127.0.0.1".into()],
+        connect_timeout_ms: 500,
+        request_timeout_ms: 2000,
+        concurrency: 4,
+        max_response_bytes: 64 * 1024,
+        max_attempts: 3,
+        breaker_failures: 2,
+        breaker_cooldown: std::time::Duration::from_millis(300),
+        budget: std::time::Duration::from_secs(60),
+        protected_terms: vec!["Interfaith Council".into()],
+    }
+}
+
 /// `translation.completed` events in the outbox, by language.
 fn completed_by_language(store: &Store) -> BTreeMap<String, Vec<TranslationCompleted>> {
     let mut by_language: BTreeMap<String, Vec<TranslationCompleted>> = BTreeMap::new();
@@ -91,16 +123,19 @@ async fn a_provider_down_at_first_still_yields_every_language_once() {
     );
     let translator = Translator {
         store: store.clone(),
-        provider: Provider::new(
-            &url,
-            &["127.0.0.1".to_owned()],
-            std::time::Duration::from_secs(1),
-            std::time::Duration::from_secs(5),
-            None,
-        )
-        .unwrap(),
+        // One attempt per try: the outage reaches the jobs instead of the provider's own retries.
+        providers: Arc::new(
+            TranslationSettings {
+                max_attempts: 1,
+                ..settings(&[("libretranslate", &url)])
+            }
+            .providers()
+            .unwrap(),
+        ),
         wake,
         concurrency: 4,
+        budget: Duration::hours(2),
+        protected_terms: Vec::new(),
     };
     let stop = CancellationToken::new();
     let worker = tokio::spawn(translator.run(stop.clone()));
@@ -159,4 +194,45 @@ async fn a_provider_down_at_first_still_yields_every_language_once() {
             );
         }
     }
+}
+
+mod chain;
+
+#[test]
+fn the_shipped_configurations_start_with_their_providers() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
+    #[derive(Deserialize)]
+    struct Only {
+        translation: TranslationSettings,
+    }
+    for environment in ["local", "production"] {
+        let settings: Only = rrm_platform::config::load_from(&dir, environment).unwrap();
+        assert_eq!(settings.translation.providers.len(), 1, "{environment}");
+        assert!(settings.translation.providers().is_ok(), "{environment}");
+        assert_eq!(settings.translation.budget.as_secs(), 7200);
+    }
+}
+
+#[test]
+fn providers_given_by_indexed_environment_variables_are_read_in_order() {
+    // What the configuration library makes of RRM_TRANSLATION__PROVIDERS__<i>__<KEY>.
+    let value = serde_json::json!({
+        "1": {"kind": "deepl", "url": "http://127.0.0.1:2", "api_key": "k"},
+        "0": {"kind": "libretranslate", "url": "http://127.0.0.1:1"},
+    });
+    let providers = providers::deserialize_providers(value).unwrap();
+    assert_eq!(providers.len(), 2);
+    assert_eq!(providers[0].kind, providers::ProviderKind::Libretranslate);
+    assert_eq!(providers[1].url, "http://127.0.0.1:2");
+}
+
+#[test]
+fn a_key_named_by_a_missing_variable_stops_the_start() {
+    let mut s = settings(&[("deepl", "http://127.0.0.1:1")]);
+    s.providers[0].api_key = None;
+    s.providers[0].api_key_env = Some("RRM_TEST_NO_SUCH_VARIABLE_FOR_A_KEY".into());
+    let err = s.providers().err().unwrap();
+    assert!(format!("{err:#}").contains("RRM_TEST_NO_SUCH_VARIABLE_FOR_A_KEY"));
+    s.providers[0].api_key_env = None;
+    assert!(s.providers().is_err(), "DeepL without a key");
 }
