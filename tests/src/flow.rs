@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 pub const TITLE: &str = "Burning a holy book burns bridges for us all";
+pub const STANDFIRST: &str = "Four faiths answer one provocation together.";
 pub const BODY: &str = "We write as a Muslim, a Jew, a Christian and a Hindu.\n\nWhatever the law allows, *contempt* is not an argument. We ask every community to answer provocation with presence, not violence.";
 
 const STEP: Duration = Duration::from_secs(60);
@@ -111,7 +112,11 @@ pub async fn write_and_submit(stack: &Stack) -> Result<Vec<String>> {
     let authors: Vec<String> = drafts.iter().flat_map(|m| m.envelope_to.clone()).collect();
     let link = link(&drafts[0], &format!("{}/drafts/", stack.url("drafting")))?;
     let page = stack
-        .follow(&link, Some("submit"), &[("title", TITLE), ("body", BODY)])
+        .follow(
+            &link,
+            Some("submit"),
+            &[("title", TITLE), ("standfirst", STANDFIRST), ("body", BODY)],
+        )
         .await?;
     ensure!(
         page.status == 200,
@@ -264,11 +269,19 @@ pub async fn assert_distributed(
             text.contains(&hash),
             "{lang} mail lacks the signature manifest"
         );
+        ensure!(
+            text.contains("/manifests/") && html.contains("/manifests/"),
+            "{lang} mail lacks the link to the signature manifest"
+        );
         if lang == "en" {
             ensure!(
                 m.subject.contains(TITLE),
                 "English mail has subject {:?}",
                 m.subject
+            );
+            ensure!(
+                text.contains(STANDFIRST) && html.contains(STANDFIRST),
+                "English mail lacks the standfirst"
             );
         } else {
             let marker = format!("⟦{lang}⟧");
@@ -334,5 +347,7 @@ pub fn translation(
         }],
         method: rrm_contracts::TranslationMethod::Machine,
         embargo_until: None,
+        standfirst: String::new(),
+        manifest_url: None,
     }
 }

@@ -107,6 +107,11 @@ impl Distribution {
             return Ok(());
         }
         let rtl = piece.language.is_rtl();
+        // Only a web address goes into a link.
+        let manifest_url = piece
+            .manifest_url
+            .as_deref()
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
         let data = json!({
             "piece": piece,
             "dir": if rtl { "rtl" } else { "ltr" },
@@ -121,6 +126,7 @@ impl Distribution {
             let data = json!({
                 "piece": piece,
                 "editor": editor,
+                "manifest_url": manifest_url,
                 "dir": if rtl { "rtl" } else { "ltr" },
                 "body_html": domain::markdown_html(&piece.body),
             });

@@ -143,20 +143,21 @@ struct Dispatch {
 fn completed(
     oped: &OpedApproved,
     language: LanguageCode,
-    title: String,
-    body: String,
+    text: protect::Restored,
     method: TranslationMethod,
 ) -> Event {
     Event::TranslationCompleted(TranslationCompleted {
         alert_id: oped.alert_id,
         oped_id: oped.oped_id,
         language,
-        title,
-        body,
+        title: text.title,
+        standfirst: text.standfirst,
+        body: text.body,
         source_version_hash: oped.version_hash.clone(),
         signatories: oped.signatories.clone(),
         method,
         embargo_until: oped.embargo_until,
+        manifest_url: oped.manifest.as_ref().map(|m| m.url.clone()),
     })
 }
 
@@ -187,13 +188,12 @@ impl Handler for Dispatch {
         for language in languages {
             if language.primary() == oped.source_language.primary() {
                 // Written in it: final as signed.
-                let event = completed(
-                    oped,
-                    language.clone(),
-                    oped.title.clone(),
-                    oped.body.clone(),
-                    TranslationMethod::Source,
-                );
+                let text = protect::Restored {
+                    title: oped.title.clone(),
+                    standfirst: oped.standfirst.clone(),
+                    body: oped.body.clone(),
+                };
+                let event = completed(oped, language.clone(), text, TranslationMethod::Source);
                 tx.emit(&envelope.caused(&event, SERVICE))?;
                 continue;
             }
@@ -227,8 +227,7 @@ struct Translator {
 /// What one try of a job came to.
 enum Outcome {
     Done {
-        title: String,
-        body: String,
+        text: protect::Restored,
         provider: String,
         attempts: u32,
     },
@@ -290,8 +289,7 @@ impl Translator {
             .await;
         match result {
             Ok(answer) => Outcome::Done {
-                title: answer.value.title,
-                body: answer.value.body,
+                text: answer.value,
                 provider: answer.provider,
                 attempts: answer.attempts,
             },
@@ -318,15 +316,14 @@ impl Translator {
             current.attempts += 1;
             current.created_at.get_or_insert(current.next_attempt_at);
             match recorded.as_ref() {
-                Outcome::Done { title, body, .. } => {
+                Outcome::Done { text, .. } => {
                     current.state = JobState::Done;
                     current.last_error = None;
                     tx.remove(PENDING, &key)?;
                     let event = completed(
                         &oped,
                         job.language.clone(),
-                        title.clone(),
-                        body.clone(),
+                        text.clone(),
                         TranslationMethod::Machine,
                     );
                     tx.emit(&Envelope::new(&event, SERVICE, Some(oped.alert_id), None))?;

@@ -479,6 +479,12 @@ pub struct TranslationCompleted {
     pub method: TranslationMethod,
     #[serde(default)]
     pub embargo_until: Option<DateTime<Utc>>,
+    /// The standfirst in this language; empty when the op-ed has none.
+    #[serde(default)]
+    pub standfirst: String,
+    /// Where the signature manifest of the source version is published, for editors to check.
+    #[serde(default)]
+    pub manifest_url: Option<String>,
 }
 
 /// One language of an op-ed could not be translated: every provider refused it, or its deadline
@@ -835,6 +841,8 @@ mod tests {
                 signatories: vec![signatory()],
                 method: TranslationMethod::MachineReviewed,
                 embargo_until: Some(Utc::now()),
+                standfirst: "اثنان من الإيمان، جواب واحد.".into(),
+                manifest_url: Some("https://rrm.example.org/drafting/manifests/x.json".into()),
             }),
             Event::TranslationFailed(TranslationFailed {
                 alert_id,

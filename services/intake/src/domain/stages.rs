@@ -708,6 +708,8 @@ mod tests {
             signatories: vec![],
             method: TranslationMethod::Machine,
             embargo_until: None,
+            standfirst: String::new(),
+            manifest_url: None,
         })
     }
 

@@ -38,8 +38,14 @@ fn approved() -> OpedApproved {
             signed_at: Utc::now(),
         }],
         embargo_until: None,
-        standfirst: String::new(),
-        manifest: None,
+        standfirst: "Four faiths answer one provocation.".into(),
+        manifest: Some(rrm_contracts::SignedManifest {
+            manifest: "{}".into(),
+            signature: String::new(),
+            key_id: "0123456789abcdef".into(),
+            url: "https://rrm.example.org/drafting/manifests/x/ab.json".into(),
+            public_key_url: "https://rrm.example.org/drafting/keys/0123456789abcdef.pem".into(),
+        }),
     }
 }
 
@@ -182,15 +188,26 @@ async fn a_provider_down_at_first_still_yields_every_language_once() {
             "names are never translated"
         );
         assert_eq!(t.source_version_hash, oped.version_hash);
+        assert_eq!(
+            t.manifest_url.as_deref(),
+            Some("https://rrm.example.org/drafting/manifests/x/ab.json"),
+            "editors are told where the signature manifest is"
+        );
         if language == "en" {
             assert_eq!(t.method, TranslationMethod::Source);
             assert_eq!(t.body, oped.body, "the source language is final as signed");
+            assert_eq!(t.standfirst, oped.standfirst);
         } else {
             assert_eq!(t.method, TranslationMethod::Machine);
             assert!(
                 t.body.contains(&format!("⟦{language}⟧")),
                 "{language}: {}",
                 t.body
+            );
+            assert!(
+                t.standfirst.contains(&format!("⟦{language}⟧")),
+                "the standfirst is translated too: {language}: {}",
+                t.standfirst
             );
         }
     }
