@@ -429,14 +429,9 @@ pub(crate) async fn audit_json(
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct EditForm {
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    standfirst: String,
-    #[serde(default)]
-    body: String,
-    #[serde(default)]
-    language: String,
+    /// Title, standfirst, body and language.
+    #[serde(flatten)]
+    text: TextForm,
     /// The version the text was based on (empty for the first).
     #[serde(default)]
     base: String,
@@ -477,12 +472,7 @@ pub(crate) async fn edit(
         Ok(None) => return app.no_draft(&who),
         Err(e) => return app.console.unavailable(&who, e),
     };
-    let raw_text = TextForm {
-        title: form.title,
-        standfirst: form.standfirst,
-        body: form.body,
-        language: form.language,
-    };
+    let raw_text = form.text;
     let checked = match text::validate(&raw_text, &draft.languages(&app.source_language)) {
         Ok(text) => text,
         Err(errors) => {
@@ -573,14 +563,9 @@ pub(crate) async fn sign_off(
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct CorrectForm {
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    standfirst: String,
-    #[serde(default)]
-    body: String,
-    #[serde(default)]
-    language: String,
+    /// Title, standfirst, body and language.
+    #[serde(flatten)]
+    text: TextForm,
     #[serde(default)]
     note: String,
 }
@@ -602,12 +587,7 @@ pub(crate) async fn correct(
         Ok(None) => return app.no_draft(&who),
         Err(e) => return app.console.unavailable(&who, e),
     };
-    let raw_text = TextForm {
-        title: form.title,
-        standfirst: form.standfirst,
-        body: form.body,
-        language: form.language,
-    };
+    let raw_text = form.text;
     let note = form.note.split_whitespace().collect::<Vec<_>>().join(" ");
     let checked = text::validate(&raw_text, &draft.languages(&app.source_language));
     let mut errors = checked.as_ref().err().cloned().unwrap_or_default();

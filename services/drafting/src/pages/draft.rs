@@ -134,14 +134,9 @@ fn render(
 #[derive(Debug, Deserialize)]
 pub(crate) struct DraftForm {
     csrf: String,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    standfirst: String,
-    #[serde(default)]
-    body: String,
-    #[serde(default)]
-    language: String,
+    /// Title, standfirst, body and language.
+    #[serde(flatten)]
+    text: TextForm,
     /// The version the text was based on (empty for the first).
     #[serde(default)]
     base: String,
@@ -185,15 +180,11 @@ pub(crate) async fn save_version(
             );
         }
     };
-    let raw = TextForm {
-        title: form.title,
-        standfirst: form.standfirst,
-        body: form.body,
-        // A form without the choice (an older page) is in the drafting language.
-        language: Some(form.language)
-            .filter(|l| !l.trim().is_empty())
-            .unwrap_or_else(|| app.source_language.to_string()),
-    };
+    let mut raw = form.text;
+    // A form without the choice (an older page) is in the drafting language.
+    if raw.language.trim().is_empty() {
+        raw.language = app.source_language.to_string();
+    }
     let text = match crate::domain::text::validate(&raw, &draft.languages(&app.source_language)) {
         Ok(text) => text,
         Err(errors) => {
