@@ -349,5 +349,6 @@ pub fn translation(
         embargo_until: None,
         standfirst: String::new(),
         manifest_url: None,
+        translator: None,
     }
 }

@@ -466,6 +466,13 @@ pub enum TranslationMethod {
 }
 
 /// One language of an op-ed is ready for editors.
+/// Purposes of the signed links one service issues and another answers.
+pub mod links {
+    /// A signatory's link to the back-translations of their op-ed: drafting signs it (subject
+    /// the member, object the op-ed id), translation's page answers it.
+    pub const CHECK_TRANSLATIONS: &str = "check-translations";
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TranslationCompleted {
     pub alert_id: Uuid,
@@ -485,6 +492,9 @@ pub struct TranslationCompleted {
     /// Where the signature manifest of the source version is published, for editors to check.
     #[serde(default)]
     pub manifest_url: Option<String>,
+    /// The translator credited, by name, when a person translated or reviewed it.
+    #[serde(default)]
+    pub translator: Option<String>,
 }
 
 /// One language of an op-ed could not be translated: every provider refused it, or its deadline
@@ -843,6 +853,7 @@ mod tests {
                 embargo_until: Some(Utc::now()),
                 standfirst: "اثنان من الإيمان، جواب واحد.".into(),
                 manifest_url: Some("https://rrm.example.org/drafting/manifests/x.json".into()),
+                translator: None,
             }),
             Event::TranslationFailed(TranslationFailed {
                 alert_id,

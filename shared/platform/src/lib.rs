@@ -22,6 +22,7 @@
 //! - [`times`]: readable times (`Mon 23 Nov, 19:16 UTC — in 6 h`) and the `when` template helper,
 //!   in the reader's IANA time zone when known.
 //! - [`mail`]: the durable mail queue and its SMTP worker.
+//! - [`diff`]: word diffs between two texts, for mails and pages.
 //! - [`routing`]: which events reach which service.
 //! - [`clock`]: timers kept in a service's store, and the worker that fires them.
 //! - `openapi` (feature `openapi`): the coordinator security scheme every API document names.
@@ -30,6 +31,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod console;
+pub mod diff;
 pub mod http;
 pub mod links;
 pub mod mail;

@@ -41,6 +41,8 @@ pub const ROUTES: [(&str, &[&str]); 5] = [
         "translation",
         &[
             EventType::OpedApproved.as_str(),
+            EventType::OpedCorrected.as_str(),
+            EventType::OpedWithdrawn.as_str(),
             TOKEN_ISSUED,
             TOKEN_REVOKED,
         ],

@@ -53,6 +53,8 @@ pub struct Options {
     pub delay: Duration,
     /// When set, `/translate` requires this `api_key` (403 otherwise).
     pub api_key: Option<String>,
+    /// Target languages answered as unsupported (400), as a provider lacking them does.
+    pub refuse: Vec<String>,
 }
 
 /// `text` (plain lines) or `html` (text nodes).
@@ -245,6 +247,14 @@ async fn translate(
         && request.api_key.as_deref() != Some(key.as_str())
     {
         return error(StatusCode::FORBIDDEN, "Invalid API key");
+    }
+    if let Some(target) = &request.target
+        && state.opts.refuse.iter().any(|r| r == target)
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            &format!("{target} is not supported"),
+        );
     }
     match respond(request) {
         Ok(v) => Json(v).into_response(),

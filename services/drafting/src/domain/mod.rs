@@ -5,7 +5,7 @@
 //! ([`audit`]).
 
 pub mod audit;
-pub mod diff;
+pub use rrm_platform::diff;
 pub mod draft;
 pub mod manifest;
 pub mod text;

@@ -710,6 +710,7 @@ mod tests {
             embargo_until: None,
             standfirst: String::new(),
             manifest_url: None,
+            translator: None,
         })
     }
 

@@ -7,10 +7,11 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// Every scope a coordinator token can carry. `admin` implies all others.
-pub const SCOPES: [&str; 5] = [
+pub const SCOPES: [&str; 6] = [
     "alerts:read",
     "alerts:write",
     "roster:write",
+    "translators:write",
     "editors:write",
     "admin",
 ];

@@ -134,6 +134,7 @@ async fn an_event_after_the_cancel_goes_on_the_timeline_without_reopening_the_al
         embargo_until: None,
         standfirst: String::new(),
         manifest_url: None,
+        translator: None,
     });
     let envelope = Envelope::new(&late, "translation", Some(alert_id), None);
     deliver(&app, &envelope).await;

@@ -304,9 +304,34 @@ impl Providers {
         deadline: Instant,
         accept: impl Fn(Vec<String>) -> Result<T, String>,
     ) -> Result<Answer<T>, ChainError> {
+        self.translate_on(None, request, deadline, accept).await
+    }
+
+    /// [`Providers::translate`] on the provider named `only` alone, when given (a
+    /// coordinator's choice); an unknown name fails as a refusal.
+    pub async fn translate_on<T>(
+        &self,
+        only: Option<&str>,
+        request: Request<'_>,
+        deadline: Instant,
+        accept: impl Fn(Vec<String>) -> Result<T, String>,
+    ) -> Result<Answer<T>, ChainError> {
         let mut failures = Vec::new();
         let mut total = 0;
-        for provider in &self.providers {
+        if let Some(only) = only
+            && !self.providers.iter().any(|p| p.name == only)
+        {
+            failures.push(ProviderFailure {
+                provider: only.to_owned(),
+                attempts: 0,
+                error: ProviderError::Refused(format!("{only} is not a configured provider")),
+            });
+        }
+        for provider in self
+            .providers
+            .iter()
+            .filter(|p| only.is_none_or(|o| p.name == o))
+        {
             let (result, attempts) = self
                 .with_provider(provider, request, deadline, &accept)
                 .await;

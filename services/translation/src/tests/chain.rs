@@ -414,52 +414,21 @@ async fn a_language_no_provider_delivers_by_its_deadline_fails_and_says_so() {
         StatusCode::SERVICE_UNAVAILABLE.into_response()
     }))
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(
-        dir.path(),
-        &rrm_bus::StoreOptions::default(),
-        &[OPEDS, JOBS, PENDING],
+    let f = Fixture::new(
+        "max_attempts = 1\nbudget = \"3s\"",
+        &providers_toml(&[("libretranslate", &url)]),
     )
-    .unwrap();
-    let wake = Arc::new(Notify::new());
-    let dispatch: Arc<dyn Handler> = Arc::new(Dispatch { wake: wake.clone() });
+    .await;
     let mut oped = approved();
     oped.target_languages = vec![LanguageCode::parse("fr").unwrap()];
-    let event = Envelope::new(
-        &Event::OpedApproved(oped.clone()),
-        "drafting",
-        Some(oped.alert_id),
-        None,
-    );
-    let mut s = settings(&[("libretranslate", &url)]);
-    s.max_attempts = 1;
-    let translator = Translator {
-        store: store.clone(),
-        providers: Arc::new(s.providers().unwrap()),
-        wake,
-        concurrency: 2,
-        budget: Duration::seconds(3),
-        protected_terms: Vec::new(),
-    };
-    let stop = CancellationToken::new();
-    let worker = tokio::spawn(translator.run(stop.clone()));
-    process(&store, &dispatch, &event.to_bytes()).await.unwrap();
+    f.deliver(Event::OpedApproved(oped.clone())).await;
     let give_up = std::time::Instant::now() + StdDuration::from_secs(20);
-    while store.count(PENDING).unwrap() > 0 {
+    while !store::machine_pending(&f.app.store, 1).unwrap().is_empty() {
         assert!(std::time::Instant::now() < give_up, "job still pending");
+        f.machine().await;
         tokio::time::sleep(StdDuration::from_millis(50)).await;
     }
-    stop.cancel();
-    worker.await.unwrap();
-    let failed: Vec<TranslationFailed> = store
-        .outbox_batch(1000)
-        .unwrap()
-        .into_iter()
-        .filter_map(|(_, e)| match e.decode().unwrap() {
-            Event::TranslationFailed(f) => Some(f),
-            _ => None,
-        })
-        .collect();
+    let failed = f.failed();
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].language.as_str(), "fr");
     assert!(failed[0].attempts >= 2, "retried before failing");
@@ -468,5 +437,8 @@ async fn a_language_no_provider_delivers_by_its_deadline_fails_and_says_so() {
         "{}",
         failed[0].reason
     );
-    assert!(!completed_by_language(&store).contains_key("fr"));
+    assert!(!f.completed().contains_key("fr"));
+    let desk = f.mails_to("desk@coordinators.test");
+    assert_eq!(desk.len(), 1, "the coordinators are e-mailed");
+    assert!(desk[0].mail.text.contains("503"), "{}", desk[0].mail.text);
 }

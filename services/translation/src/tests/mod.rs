@@ -1,24 +1,38 @@
-//! The dispatch and the translation worker against a real LibreTranslate-compatible server on
-//! loopback, without a broker: events go in through the consumer's own `process`, and what the
-//! service would publish is read from its outbox.
+//! Translation in process, without a broker: events go in as the consumer delivers them (twice:
+//! a redelivery must change nothing), what the service would publish is read from its outbox,
+//! e-mails from its mail queue, and pages and the API are called through its router. Providers
+//! are real HTTP servers on loopback speaking LibreTranslate's and DeepL's protocols.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
-use rrm_bus::Outcome;
-use rrm_bus::consumer::process;
-use rrm_contracts::Signatory;
+use crate::domain::Job;
+use crate::providers::ProviderSettings;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use chrono::{DateTime, Duration, Utc};
+use rrm_bus::{HandleError, Handler};
+use rrm_contracts::{
+    CoordinatorTokenIssued, Envelope, Event, LanguageCode, OpedApproved, Signatory,
+    TranslationCompleted, TranslationFailed, TranslationMethod,
+};
 use rrm_devtools::pseudo;
+use rrm_platform::mail::OutgoingMail;
+use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use tower::ServiceExt;
+use uuid::Uuid;
 
-#[test]
-fn retries_back_off_to_two_minutes() {
-    assert_eq!(retry_delay(1).num_seconds(), 1);
-    assert_eq!(retry_delay(2).num_seconds(), 2);
-    assert_eq!(retry_delay(30).num_seconds(), 120);
-}
+mod chain;
+mod jobs;
 
-fn approved() -> OpedApproved {
+/// An admin coordinator's token.
+pub const TOKEN: &str = "translation-admin-token-for-tests-0123456789";
+/// A token with `alerts:read` only.
+pub const READER: &str = "translation-reader-token-for-tests-0123456789";
+
+pub fn approved() -> OpedApproved {
     OpedApproved {
         alert_id: Uuid::now_v7(),
         oped_id: Uuid::now_v7(),
@@ -50,7 +64,7 @@ fn approved() -> OpedApproved {
 }
 
 /// A pseudo LibreTranslate server on a free loopback port; returns its base URL.
-async fn provider_server(options: pseudo::Options) -> String {
+pub async fn provider_server(options: pseudo::Options) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, pseudo::router(options)).await });
@@ -86,134 +100,302 @@ fn settings(providers: &[(&str, &str)]) -> TranslationSettings {
         breaker_cooldown: std::time::Duration::from_millis(300),
         budget: std::time::Duration::from_secs(60),
         protected_terms: vec!["Interfaith Council".into()],
+        policy: PolicySettings::default(),
+        offer_ttl: std::time::Duration::from_secs(600),
+        coordinators_mail_to: Vec::new(),
+        clock_tick: std::time::Duration::from_secs(1),
     }
 }
 
-/// `translation.completed` events in the outbox, by language.
-fn completed_by_language(store: &Store) -> BTreeMap<String, Vec<TranslationCompleted>> {
-    let mut by_language: BTreeMap<String, Vec<TranslationCompleted>> = BTreeMap::new();
-    for (_, envelope) in store.outbox_batch(1000).unwrap() {
-        if let Event::TranslationCompleted(t) = envelope.decode().unwrap() {
-            by_language
-                .entry(t.language.as_str().to_owned())
-                .or_default()
-                .push(t);
+/// An answer: status, headers, body.
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn location(&self) -> &str {
+        self.headers[header::LOCATION].to_str().unwrap()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+}
+
+/// Translation on a configuration of its own (the shipped defaults, then `extra` TOML added
+/// to `[translation]`), with its clock under the test's hand and two coordinator tokens known.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub app: Translation,
+    /// Milliseconds the fixture's clock is ahead of the real one.
+    pub offset: Arc<AtomicI64>,
+}
+
+/// The `[[translation.providers]]` entries for `providers` (kind, url).
+pub fn providers_toml(providers: &[(&str, &str)]) -> String {
+    providers
+        .iter()
+        .map(|(kind, url)| {
+            let key = if *kind == "deepl" {
+                "api_key = \"k3y\"\n"
+            } else {
+                ""
+            };
+            format!("[[translation.providers]]\nkind = \"{kind}\"\nurl = \"{url}\"\n{key}")
+        })
+        .collect()
+}
+
+impl Fixture {
+    /// `extra` is TOML inside `[translation]`; `tables` TOML after it (sub-tables, providers).
+    pub async fn new(extra: &str, tables: &str) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
+        let mut default = std::fs::read_to_string(config.join("default.toml")).unwrap();
+        // The shipped provider list is replaced by the test's own.
+        let at = default.find("\n[[translation.providers]]\n").unwrap() + 1;
+        let end = default[at..]
+            .find("\n\n[")
+            .map_or(default.len(), |e| at + e + 2);
+        default.replace_range(at..end, "");
+        std::fs::write(dir.path().join("default.toml"), default).unwrap();
+        let data = dir.path().join("data");
+        std::fs::write(
+            dir.path().join("test.toml"),
+            format!(
+                "[links]\nsecret = \"0123456789abcdef0123456789abcdef\"\n[storage]\ndata_dir = {:?}\n\
+                 [translation]\nconnect_timeout_ms = 500\nrequest_timeout_ms = 2000\nbreaker_failures = 50\n\
+                 coordinators_mail_to = [\"Desk <desk@coordinators.test>\"]\n{extra}\n{tables}\n",
+                data.display().to_string()
+            ),
+        )
+        .unwrap();
+        let offset = Arc::new(AtomicI64::new(0));
+        let app = Self::open(dir.path(), offset.clone());
+        for (token, scopes) in [(TOKEN, vec!["admin"]), (READER, vec!["alerts:read"])] {
+            let event = Event::CoordinatorTokenIssued(CoordinatorTokenIssued {
+                token_id: Uuid::now_v7(),
+                name: format!("{} desk", scopes[0]),
+                token_sha256: rrm_platform::auth::token_hash(token),
+                scopes: scopes.into_iter().map(String::from).collect(),
+                expires_at: None,
+            });
+            app.store
+                .transact::<_, std::convert::Infallible, _>(move |tx| {
+                    Ok(rrm_platform::auth::apply(tx, &event)?)
+                })
+                .await
+                .unwrap();
+        }
+        Fixture { dir, app, offset }
+    }
+
+    /// Translation on the configuration in `dir`: what a restart finds.
+    pub fn open(dir: &std::path::Path, offset: Arc<AtomicI64>) -> Translation {
+        let settings: Settings = rrm_platform::config::load_from(dir, "test").unwrap();
+        let service = Service::open(SERVICE, settings.common, store::TREES).unwrap();
+        let now: Now =
+            Arc::new(move || Utc::now() + Duration::milliseconds(offset.load(Ordering::SeqCst)));
+        Translation::new(&service, settings.translation, now).unwrap()
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.app.now)()
+    }
+
+    /// Moves the fixture's clock `by` ahead, then fires the timers due.
+    pub async fn advance(&self, by: Duration) {
+        self.offset
+            .fetch_add(by.num_milliseconds(), Ordering::SeqCst);
+        rrm_platform::clock::fire_due(&self.app).await.unwrap();
+    }
+
+    /// Delivers an event as the bus does, twice: a redelivery must change nothing.
+    pub async fn deliver(&self, event: Event) {
+        let envelope = Envelope::new(&event, "drafting", None, None);
+        for _ in 0..2 {
+            let (app, envelope, event) = (self.app.clone(), envelope.clone(), event.clone());
+            self.app
+                .store
+                .transact::<_, HandleError, _>(move |tx| {
+                    if !tx.mark_handled(envelope.id)? {
+                        return Ok(());
+                    }
+                    app.handle(tx, &envelope, &event, &None)
+                })
+                .await
+                .unwrap();
         }
     }
-    by_language
-}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_provider_down_at_first_still_yields_every_language_once() {
-    // Arrange: the provider answers its first three requests with 503.
-    let url = provider_server(pseudo::Options {
-        fail_first: 3,
-        ..Default::default()
-    })
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(
-        dir.path(),
-        &rrm_bus::StoreOptions::default(),
-        &[OPEDS, JOBS, PENDING],
-    )
-    .unwrap();
-    let wake = Arc::new(Notify::new());
-    let dispatch: Arc<dyn Handler> = Arc::new(Dispatch { wake: wake.clone() });
-    let oped = approved();
-    let event = Envelope::new(
-        &Event::OpedApproved(oped.clone()),
-        "drafting",
-        Some(oped.alert_id),
-        None,
-    );
-    let translator = Translator {
-        store: store.clone(),
-        // One attempt per try: the outage reaches the jobs instead of the provider's own retries.
-        providers: Arc::new(
-            TranslationSettings {
-                max_attempts: 1,
-                ..settings(&[("libretranslate", &url)])
+    /// Runs the machine worker until no job in the machine stage is due (at most 30 s).
+    pub async fn machine(&self) {
+        let stop = tokio_util::sync::CancellationToken::new();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while machine::work_due(&self.app, &stop).await > 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "machine jobs still due after 30 s"
+            );
+        }
+    }
+
+    pub fn job(&self, oped: Uuid, language: &str) -> Job {
+        store::job(&self.app.store, &format!("{oped}:{language}"))
+            .unwrap()
+            .unwrap()
+    }
+
+    /// Every event in the outbox, in order.
+    pub fn events(&self) -> Vec<Event> {
+        self.app
+            .store
+            .outbox_batch(10_000)
+            .unwrap()
+            .into_iter()
+            .map(|(_, e)| e.decode().unwrap())
+            .collect()
+    }
+
+    /// `translation.completed` events, by language.
+    pub fn completed(&self) -> BTreeMap<String, Vec<TranslationCompleted>> {
+        let mut by_language: BTreeMap<String, Vec<TranslationCompleted>> = BTreeMap::new();
+        for event in self.events() {
+            if let Event::TranslationCompleted(t) = event {
+                by_language
+                    .entry(t.language.as_str().to_owned())
+                    .or_default()
+                    .push(t);
             }
-            .providers()
-            .unwrap(),
-        ),
-        wake,
-        concurrency: 4,
-        budget: Duration::hours(2),
-        protected_terms: Vec::new(),
-    };
-    let stop = CancellationToken::new();
-    let worker = tokio::spawn(translator.run(stop.clone()));
-
-    // Act: the approval arrives, and arrives again (a redelivery).
-    let first = process(&store, &dispatch, &event.to_bytes()).await.unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while store.count(PENDING).unwrap() > 0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "jobs still pending after 30 s"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    let again = process(&store, &dispatch, &event.to_bytes()).await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    stop.cancel();
-    worker.await.unwrap();
-
-    // Assert
-    assert_eq!(first, Outcome::Handled);
-    assert_eq!(again, Outcome::Duplicate);
-    let retried = store
-        .scan::<Job>(JOBS, b"")
-        .unwrap()
-        .filter(|j| j.as_ref().unwrap().1.attempts > 1)
-        .count();
-    assert!(retried >= 1, "no job met the provider's outage");
-    let completed = completed_by_language(&store);
-    assert_eq!(
-        completed.keys().map(String::as_str).collect::<Vec<_>>(),
-        ["ar", "en", "es", "fr", "ru", "zh"]
-    );
-    for (language, events) in &completed {
-        assert_eq!(
-            events.len(),
-            1,
-            "{language} completed {} times",
-            events.len()
-        );
-        let t = &events[0];
-        assert_eq!(
-            t.signatories[0].name, "Amina Haddad",
-            "names are never translated"
-        );
-        assert_eq!(t.source_version_hash, oped.version_hash);
-        assert_eq!(
-            t.manifest_url.as_deref(),
-            Some("https://rrm.example.org/drafting/manifests/x/ab.json"),
-            "editors are told where the signature manifest is"
-        );
-        if language == "en" {
-            assert_eq!(t.method, TranslationMethod::Source);
-            assert_eq!(t.body, oped.body, "the source language is final as signed");
-            assert_eq!(t.standfirst, oped.standfirst);
-        } else {
-            assert_eq!(t.method, TranslationMethod::Machine);
-            assert!(
-                t.body.contains(&format!("⟦{language}⟧")),
-                "{language}: {}",
-                t.body
-            );
-            assert!(
-                t.standfirst.contains(&format!("⟦{language}⟧")),
-                "the standfirst is translated too: {language}: {}",
-                t.standfirst
-            );
         }
+        by_language
+    }
+
+    pub fn failed(&self) -> Vec<TranslationFailed> {
+        self.events()
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::TranslationFailed(f) => Some(f),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Every queued e-mail, oldest first.
+    pub fn mails(&self) -> Vec<OutgoingMail> {
+        let mut mails: Vec<OutgoingMail> = self
+            .app
+            .store
+            .scan::<OutgoingMail>(rrm_platform::mail::TREE, b"")
+            .unwrap()
+            .map(|m| m.unwrap().1)
+            .collect();
+        mails.sort_by_key(|m| m.created_at);
+        mails
+    }
+
+    /// The mails to `address`.
+    pub fn mails_to(&self, address: &str) -> Vec<OutgoingMail> {
+        self.mails()
+            .into_iter()
+            .filter(|m| m.mail.to.as_str() == address)
+            .collect()
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Page {
+        let router = api::routes(self.app.clone()).merge(pages::routes(self.app.clone()));
+        let response = router.oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
+            .await
+            .unwrap();
+        Page {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// A GET with a session cookie when given.
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> Page {
+        let mut request = Request::get(path);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    /// A form POST with a session cookie when given.
+    pub async fn post(&self, path: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> Page {
+        let body = serde_urlencoded::to_string(form).unwrap();
+        let mut request =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::from(body)).unwrap()).await
+    }
+
+    /// An API call with a bearer token and a JSON (or raw) body.
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: impl Into<Body>,
+    ) -> Page {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, content_type)
+            .body(body.into())
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// Signs in to the console with `token`; the `Cookie` header to send after.
+    pub async fn sign_in(&self, token: &str) -> String {
+        let answer = self
+            .post(
+                "/console/sign-in",
+                None,
+                &[("token", token), ("next", "/console")],
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+        let set = answer.headers[header::SET_COOKIE].to_str().unwrap();
+        set.split(';').next().unwrap().to_owned()
+    }
+
+    /// The console session's CSRF value, read from a console page.
+    pub async fn console_csrf(&self, cookie: &str) -> String {
+        let page = self.get("/console", Some(cookie)).await;
+        hidden(&page.body, "csrf")
     }
 }
 
-mod chain;
+/// The value of the hidden field `name` in `html`.
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("a hidden {name} field: {html}"))
+        + marker.len();
+    html[at..].split('"').next().unwrap().to_owned()
+}
+
+#[test]
+fn retries_back_off_to_two_minutes() {
+    use machine::retry_delay;
+    assert_eq!(retry_delay(1).num_seconds(), 1);
+    assert_eq!(retry_delay(2).num_seconds(), 2);
+    assert_eq!(retry_delay(30).num_seconds(), 120);
+}
 
 #[test]
 fn the_shipped_configurations_start_with_their_providers() {

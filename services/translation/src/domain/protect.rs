@@ -32,13 +32,7 @@ enum Line {
     Sent { prefix: String, text: usize },
 }
 
-/// The title, standfirst and body put back together.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Restored {
-    pub title: String,
-    pub standfirst: String,
-    pub body: String,
-}
+pub use super::job::Texts as Restored;
 
 impl Prepared {
     /// Prepares an op-ed; `terms` are the names and glossary terms never to translate.

@@ -1,5 +1,5 @@
-//! What changed between two versions of an op-ed, word by word, for the people asked to sign
-//! it again.
+//! What changed between two versions of a text, word by word: for the people asked to sign an
+//! op-ed again, and for translators of a corrected one.
 //!
 //! The rules:
 //!
