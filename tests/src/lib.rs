@@ -91,13 +91,25 @@ fn binaries() -> Result<PathBuf> {
         .map_err(anyhow::Error::msg)
 }
 
-/// A loopback port nothing listens on now.
+/// A loopback port nothing listens on now, and never handed out before by this process: the
+/// kernel may give a port just released to the next asker, and two services told the same port
+/// would have one of them fail to start.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static GIVEN: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let mut given = GIVEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if given.insert(port) {
+            return port;
+        }
+    }
 }
 
 fn find_tool(name: &str) -> Result<PathBuf> {
@@ -287,6 +299,11 @@ impl Stack {
     pub fn log_of(&self, name: &str) -> String {
         std::fs::read_to_string(self.dir.path().join("logs").join(format!("{name}.log")))
             .unwrap_or_default()
+    }
+
+    /// The harness's pseudo translation server (LibreTranslate's protocol).
+    pub fn translate_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.translate_port)
     }
 
     pub fn url(&self, service: &str) -> String {

@@ -360,5 +360,28 @@ mod tests {
             text.contains(&format!("under embargo until {readable}.")),
             "{text}"
         );
+        assert!(!text.contains("Translated by"), "nobody to credit");
+    }
+
+    #[test]
+    fn a_human_translation_credits_its_translator_escaped() {
+        let pages = pages().unwrap();
+        let data = json!({
+            "piece": {
+                "title": "T",
+                "language": "fr",
+                "signatories": [],
+                "source_version_hash": "ab",
+                "method": "machine_reviewed",
+                "translator": "Léa <Martin>",
+            },
+            "editor": { "name": "Ed" },
+            "dir": "ltr",
+            "body_html": "<p>x</p>",
+        });
+        let html = pages.render_html("html", &data).unwrap();
+        assert!(html.contains("Translated by Léa &lt;Martin&gt;."), "{html}");
+        let text = pages.render_text("text", &data).unwrap();
+        assert!(text.contains("Translated by Léa <Martin>."), "{text}");
     }
 }

@@ -62,6 +62,8 @@ pub struct Drafting {
     pages: Arc<Pages>,
     console: Console,
     public_url: String,
+    /// Translation's public URL: signatories' links to the back-translations lead there.
+    translation_url: String,
     mail_domain: String,
     source_language: LanguageCode,
     settings: DraftingSettings,
@@ -92,6 +94,7 @@ impl Drafting {
             pages: Arc::new(pages::pages()?),
             console: Console::new(service),
             public_url: service.public_url(SERVICE),
+            translation_url: service.public_url("translation"),
             mail_domain: service.mail_domain(),
             source_language,
             settings,

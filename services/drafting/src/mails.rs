@@ -11,6 +11,7 @@ use rrm_bus::{HandleError, Tx, TxResult};
 use rrm_contracts::PanelMember;
 use rrm_platform::mail::{self, NewMail};
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 /// What changed from `old` to `new`, field by field.
 pub(crate) fn changes(old: &Version, new: &Version) -> Vec<FieldDiff> {
@@ -34,6 +35,22 @@ impl Drafting {
             None,
         );
         format!("{}/drafts/{token}", self.public_url)
+    }
+
+    /// Once the op-ed is approved (and not withdrawn): `member`'s link to translation's page
+    /// showing how it reads in each language, machine translations translated back on request.
+    pub(crate) fn translations_link(&self, draft: &Draft, member: Uuid) -> Option<String> {
+        let oped = draft.approved?;
+        if draft.withdrawn.is_some() || self.translation_url.is_empty() {
+            return None;
+        }
+        let token = self.links.sign(
+            rrm_contracts::links::CHECK_TRANSLATIONS,
+            &member.to_string(),
+            &oped.to_string(),
+            None,
+        );
+        Some(format!("{}/check/{token}", self.translation_url))
     }
 
     /// `member`'s personal link to answer `hash` in the draft's current round.

@@ -179,7 +179,8 @@ pub fn load_from<T: DeserializeOwned>(
                 .with_list_parse_key("intake.default_languages")
                 .with_list_parse_key("intake.supported_languages")
                 .with_list_parse_key("intake.overdue_mail_to")
-                .with_list_parse_key("translation.allowed_hosts"),
+                .with_list_parse_key("translation.allowed_hosts")
+                .with_list_parse_key("translation.coordinators_mail_to"),
         )
         .build()
         .context("reading configuration")?

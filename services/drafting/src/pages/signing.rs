@@ -83,6 +83,7 @@ fn render(
         "comment_error": comment_error.map(|(_, e)| e),
         "max_comment": MAX_COMMENT,
         "csrf": app.links.csrf_for(token),
+        "translations": signed.then(|| app.translations_link(draft, member.member_id)).flatten(),
     });
     app.pages.page(status, "Sign the op-ed", "sign", &data)
 }
@@ -187,11 +188,15 @@ pub(crate) async fn answer(
     };
     let (heading, message, status) = words(answered);
     tracing::info!(correlation_id = %draft.panel.alert_id, heading, "signing page answered");
+    let translations = match store::draft(&app.store, draft_id) {
+        Ok(Some(d)) => app.translations_link(&d, member.member_id),
+        _ => None,
+    };
     app.pages.page(
         status,
         heading,
         "done",
-        &json!({ "heading": heading, "message": message, "hash": hash }),
+        &json!({ "heading": heading, "message": message, "hash": hash, "translations": translations }),
     )
 }
 

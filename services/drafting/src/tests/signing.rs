@@ -408,3 +408,42 @@ async fn a_cosigner_signing_after_approval_is_told_and_changes_nothing() {
     // An author clicking again is told their signature is recorded.
     assert_eq!(f.sign(0, &hash).await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn once_approved_signatories_are_linked_to_the_translations_of_their_op_ed() {
+    let f = fixture().await;
+    let hash = f.save(0, "Common ground", "We stand together.").await;
+    assert_eq!(f.sign(0, &hash).await.status, StatusCode::OK);
+    let before = f.get(&f.sign_link(0, &hash)).await;
+    assert!(
+        !before.body.contains("/check/"),
+        "nothing to read before approval"
+    );
+    let approving = f.sign(1, &hash).await;
+    assert_eq!(f.approved().len(), 1);
+    let oped_id = f.approved()[0].oped_id;
+    // The page answering the last signature, and the signing page after, link to translation.
+    for body in [approving.body, f.get(&f.sign_link(0, &hash)).await.body] {
+        let at = body
+            .find("http://127.0.0.1:8084/check/")
+            .unwrap_or_else(|| panic!("no link to the translations: {body}"));
+        let token = body[at..]
+            .split('"')
+            .next()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap();
+        let claims = f
+            .app
+            .links
+            .verify(token, rrm_contracts::links::CHECK_TRANSLATIONS, Utc::now())
+            .unwrap();
+        assert_eq!(claims.object, oped_id.to_string());
+        assert!(
+            f.authors
+                .iter()
+                .any(|a| a.member_id.to_string() == claims.subject)
+        );
+    }
+}

@@ -306,9 +306,14 @@ impl Pipeline {
             Event::TranslationCompleted(e) => {
                 self.begin(Stage::Translation, at, budgets);
                 self.translated.insert(e.language.clone(), e.method);
+                let credit = e
+                    .translator
+                    .as_ref()
+                    .map(|t| format!(", {t}"))
+                    .unwrap_or_default();
                 self.acted(
                     Stage::Translation,
-                    format!("{} ({})", e.language, method(e.method)),
+                    format!("{} ({}{credit})", e.language, method(e.method)),
                 );
                 // Each language goes to editors as soon as it is ready.
                 self.start_alongside(Stage::Distribution, at, budgets);

@@ -116,6 +116,9 @@ async fn render(
         "panel_url": format!("{}/console/panels/{}", s.app.service.public_url("roster"), alert.alert_id),
         // The op-ed's versions, signatures and audit log: the draft's page in drafting's console.
         "draft_url": format!("{}/console/alerts/{}", s.app.service.public_url("drafting"), alert.alert_id),
+        // Each language's translation job: its state, provider, translator, and what to do
+        // about one that is stuck.
+        "translation_url": format!("{}/console/alerts/{}", s.app.service.public_url("translation"), alert.alert_id),
     });
     let frame = if unfinished {
         who.frame().refresh(REFRESH_SECONDS)

@@ -155,6 +155,9 @@ pub enum Refusal {
     Invalid(String),
 }
 
+/// Tries of the machine step a job for translators makes before they start without it.
+pub const PREDRAFT_TRIES: u32 = 3;
+
 /// Limits a submitted text must keep.
 pub const MAX_TITLE: usize = 300;
 pub const MAX_STANDFIRST: usize = 1_000;
@@ -311,7 +314,11 @@ impl Job {
         }
         self.attempts += 1;
         self.last_error = Some(reason.clone());
-        let permanent = permanent || now >= self.deadline;
+        // A pre-draft is worth a few seconds, not a translator's deadline: after a few tries
+        // translators start from the source.
+        let permanent = permanent
+            || now >= self.deadline
+            || (self.policy.needs_translator() && self.attempts >= PREDRAFT_TRIES);
         if !permanent {
             self.next_attempt_at = retry_at.min(self.deadline);
             return Next::Nothing;
@@ -654,6 +661,26 @@ mod tests {
             TranslationMethod::Human,
             "no machine text: translated, not reviewed"
         );
+    }
+
+    #[test]
+    fn translators_do_not_wait_long_for_a_machine_pre_draft() {
+        let (mut job, now) = job(Policy::MachineReview);
+        for _ in 1..PREDRAFT_TRIES {
+            assert_eq!(
+                job.machine_failed("503".into(), false, now, now),
+                Next::Nothing
+            );
+        }
+        assert_eq!(
+            job.machine_failed("503".into(), false, now, now),
+            Next::Offer
+        );
+        assert!(
+            job.failure.is_none(),
+            "not a failure: translators start from the source"
+        );
+        assert!(job.machine.is_none());
     }
 
     #[test]

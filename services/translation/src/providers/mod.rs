@@ -250,7 +250,11 @@ impl Providers {
                 )?)),
                 (None, None) => None,
             };
-            let host = base.host_str().unwrap_or_default().to_owned();
+            // The host and any explicit port: what the console names the provider by.
+            let host = match base.port() {
+                Some(port) => format!("{}:{port}", base.host_str().unwrap_or_default()),
+                None => base.host_str().unwrap_or_default().to_owned(),
+            };
             let protocol = match p.kind {
                 ProviderKind::Libretranslate => Protocol::Libre(libre::Libre::new(&base, api_key)?),
                 ProviderKind::Deepl => {
@@ -269,8 +273,13 @@ impl Providers {
                 ProviderKind::Libretranslate => "libretranslate",
                 ProviderKind::Deepl => "deepl",
             };
+            // Names are unique: coordinators choose a provider by its name.
+            let mut name = format!("{kind}@{host}");
+            if providers.iter().any(|p: &Provider| p.name == name) {
+                name = format!("{name}#{}", i + 1);
+            }
             providers.push(Provider {
-                name: format!("{kind}@{host}"),
+                name,
                 protocol,
                 permits: Arc::new(Semaphore::new(p.concurrency.max(1))),
                 breaker: Mutex::new(Breaker::default()),

@@ -442,3 +442,22 @@ async fn a_language_no_provider_delivers_by_its_deadline_fails_and_says_so() {
     assert_eq!(desk.len(), 1, "the coordinators are e-mailed");
     assert!(desk[0].mail.text.contains("503"), "{}", desk[0].mail.text);
 }
+
+#[test]
+fn providers_are_named_by_kind_host_and_port_and_never_alike() {
+    let chain = settings(&[
+        ("libretranslate", "http://127.0.0.1:5005"),
+        ("deepl", "http://127.0.0.1:5006"),
+        ("libretranslate", "http://127.0.0.1:5005"),
+    ])
+    .providers()
+    .unwrap();
+    assert_eq!(
+        chain.names(),
+        [
+            "libretranslate@127.0.0.1:5005",
+            "deepl@127.0.0.1:5006",
+            "libretranslate@127.0.0.1:5005#3"
+        ]
+    );
+}

@@ -1,0 +1,253 @@
+//! Translation as its people drive it, through the real services, e-mails and pages: the first
+//! machine-translation provider is down for good, so every machine language is delivered by
+//! the second (the fallback); Arabic goes through human review — its translator, added through
+//! translation's API, is e-mailed an offer, opens the link, sees the source and the machine's
+//! pre-draft side by side, claims the job and submits a corrected text — and editors receive
+//! every language once, the Arabic credited to its translator. The coordinators' console shows
+//! each language's provider and attempts; a signatory reads a machine translation translated
+//! back into English.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use anyhow::{Context, Result, ensure};
+use rrm_devtools::maildump::CapturedMail;
+use rrm_e2e::{BOOTSTRAP_TOKEN, Stack, exclusive, flow, free_port, link};
+use std::time::{Duration, Instant};
+
+const STEP: Duration = Duration::from_secs(60);
+const TRANSLATOR: &str = "Layla Nasser";
+const TRANSLATOR_EMAIL: &str = "layla.nasser@translators.example.org";
+const REVIEWED: &str = "Reviewed by a person.";
+
+/// Adds the Arabic reviewer through translation's API (retrying while the bootstrap token is
+/// still on its way to translation).
+async fn add_translator(stack: &Stack) -> Result<()> {
+    let url = format!("{}/api/v1/translators", stack.url("translation"));
+    let give_up = Instant::now() + STEP;
+    loop {
+        let answer = stack
+            .http
+            .post(&url)
+            .bearer_auth(BOOTSTRAP_TOKEN)
+            .json(&serde_json::json!({
+                "name": TRANSLATOR,
+                "email": TRANSLATOR_EMAIL,
+                "pairs": ["en>ar"],
+                "capacity": 2,
+            }))
+            .send()
+            .await?;
+        let status = answer.status().as_u16();
+        if status == 201 {
+            return Ok(());
+        }
+        ensure!(
+            status == 401 && Instant::now() < give_up,
+            "adding a translator answered {status}: {}",
+            answer.text().await.unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn offers(mails: &[CapturedMail]) -> Vec<CapturedMail> {
+    mails
+        .iter()
+        .filter(|m| {
+            m.subject.starts_with("Review into ar")
+                && m.envelope_to.iter().any(|t| t == TRANSLATOR_EMAIL)
+        })
+        .cloned()
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_down_for_good_falls_back_and_a_reviewed_language_credits_its_translator()
+-> Result<()> {
+    let _guard = exclusive().await;
+    let mut stack = Stack::start_only(&["intake", "roster", "drafting", "distribution"]).await?;
+    // The first provider answers nothing, ever; the second is the harness's pseudo translator.
+    let dead = format!("http://127.0.0.1:{}", free_port());
+    let fallback = stack.translate_url();
+    stack.set_env("translation", "RRM_TRANSLATION__PROVIDERS__0__URL", &dead);
+    stack.set_env(
+        "translation",
+        "RRM_TRANSLATION__PROVIDERS__1__KIND",
+        "libretranslate",
+    );
+    stack.set_env(
+        "translation",
+        "RRM_TRANSLATION__PROVIDERS__1__URL",
+        &fallback,
+    );
+    stack.set_env("translation", "RRM_TRANSLATION__MAX_ATTEMPTS", "1");
+    stack.set_env(
+        "translation",
+        "RRM_TRANSLATION__POLICY__LANGUAGES__AR",
+        "machine+review",
+    );
+    stack.start_service("translation")?;
+    stack.wait_ready("translation").await?;
+    add_translator(&stack).await?;
+
+    let alert_id = flow::raise(&stack).await?;
+    flow::accept_invitations(&stack, 4).await?;
+    let authors = flow::write_and_submit(&stack).await?;
+    flow::sign_all(&stack, &authors).await?;
+
+    // The reviewer is offered Arabic, with the machine's pre-draft beside the source.
+    let mails = stack
+        .wait_mails("the Arabic offer", STEP, |m| !offers(m).is_empty())
+        .await?;
+    let offer = offers(&mails).remove(0);
+    let page_link = link(&offer, &format!("{}/offers/", stack.url("translation")))?;
+    let page = stack.get_page(&page_link).await?;
+    ensure!(
+        page.status == 200,
+        "the offer page answered {}",
+        page.status
+    );
+    let text = page.text();
+    ensure!(
+        text.contains("contempt"),
+        "the offer page lacks the source: {text}"
+    );
+    ensure!(
+        text.contains("⟦ar⟧"),
+        "the offer page lacks the machine pre-draft: {text}"
+    );
+    let claimed = page
+        .submit_form(&stack.http, &page_link, "claim", &[])
+        .await?;
+    ensure!(
+        claimed.status == 200,
+        "claiming answered {}: {}",
+        claimed.status,
+        claimed.text()
+    );
+    // The form starts from the machine's text: the reviewer corrects it and submits.
+    let body = textarea(&claimed.html, "body").context("no body field to review")?;
+    ensure!(
+        body.contains("⟦ar⟧"),
+        "the review form does not start from the machine text"
+    );
+    let reviewed = format!("{body}\n\n{REVIEWED}");
+    let submitted = claimed
+        .submit_form(&stack.http, &page_link, "submit", &[("body", &reviewed)])
+        .await?;
+    ensure!(
+        submitted.status == 200 && submitted.text().contains("was submitted"),
+        "submitting answered {}: {}",
+        submitted.status,
+        submitted.text()
+    );
+
+    // Every editor gets each of their languages once; Arabic is the reviewed text, credited.
+    let names = flow::author_names(&authors)?;
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let delivered = flow::assert_distributed(&stack, &names, 0).await?;
+    for m in &delivered {
+        let lang = m.content_language.clone().unwrap_or_default();
+        let text = m.text.clone().unwrap_or_default();
+        if lang == "ar" {
+            ensure!(
+                text.contains(REVIEWED),
+                "the Arabic mail is not the reviewed text"
+            );
+            ensure!(
+                text.contains(&format!("Translated by {TRANSLATOR}")),
+                "the Arabic mail does not credit its translator"
+            );
+        } else {
+            ensure!(
+                !text.contains("Translated by"),
+                "{lang} credits a translator"
+            );
+        }
+    }
+
+    // The first provider was never usable: each machine language came from the fallback,
+    // which the console shows with the attempts.
+    let jobs = console_jobs(&stack, &alert_id).await?;
+    for language in ["es", "fr", "ru", "zh"] {
+        let row = jobs
+            .iter()
+            .find(|r| r.starts_with(language))
+            .with_context(|| format!("no {language} row in the console: {jobs:?}"))?;
+        ensure!(
+            row.contains("done (machine)") && row.contains(&fallback.replace("http://", "")),
+            "{language}: {row}"
+        );
+    }
+    let ar = jobs
+        .iter()
+        .find(|r| r.starts_with("ar"))
+        .context("no ar row")?;
+    ensure!(
+        ar.contains("machine_reviewed") && ar.contains(TRANSLATOR),
+        "ar: {ar}"
+    );
+    Ok(())
+}
+
+/// The value of the textarea `name` in `html`, unescaped.
+fn textarea(html: &str, name: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse(&format!("textarea[name={name}]")).ok()?;
+    doc.select(&selector)
+        .next()
+        .map(|t| t.text().collect::<String>())
+}
+
+/// The rows of the alert's op-ed in translation's console, as text, one per language.
+async fn console_jobs(stack: &Stack, alert_id: &str) -> Result<Vec<String>> {
+    let base = stack.url("translation");
+    let signed_in = stack
+        .http
+        .post(format!("{base}/console/sign-in"))
+        .form(&[("token", BOOTSTRAP_TOKEN), ("next", "/console")])
+        .send()
+        .await?;
+    let cookie = signed_in
+        .headers()
+        .get("set-cookie")
+        .context("no session cookie")?
+        .to_str()?
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let to_oped = stack
+        .http
+        .get(format!("{base}/console/alerts/{alert_id}"))
+        .header("cookie", &cookie)
+        .send()
+        .await?;
+    let location = to_oped
+        .headers()
+        .get("location")
+        .context("the alert's op-ed is not in translation's console")?
+        .to_str()?
+        .to_owned();
+    let html = stack
+        .http
+        .get(&location)
+        .header("cookie", &cookie)
+        .send()
+        .await?
+        .text()
+        .await?;
+    let doc = scraper::Html::parse_document(&html);
+    let rows = scraper::Selector::parse("tr[id^=job-]").unwrap();
+    Ok(doc
+        .select(&rows)
+        .map(|r| {
+            r.text()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect())
+}
