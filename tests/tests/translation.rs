@@ -1,15 +1,19 @@
-//! Translation as its people drive it, through the real services, e-mails and pages: the first
-//! machine-translation provider is down for good, so every machine language is delivered by
-//! the second (the fallback); Arabic goes through human review — its translator, added through
-//! translation's API, is e-mailed an offer, opens the link, sees the source and the machine's
-//! pre-draft side by side, claims the job and submits a corrected text — and editors receive
-//! every language once, the Arabic credited to its translator. The coordinators' console shows
-//! each language's provider and attempts; a signatory reads a machine translation translated
-//! back into English.
+//! Translation as its people drive it, through the real services, e-mails and pages (the
+//! translator's and the signatory's in a real browser: headless Chromium over WebDriver): the
+//! first machine-translation provider is down for good, so every machine language is delivered
+//! by the second (the fallback); Arabic goes through human review — its translator, added
+//! through translation's API, is e-mailed an offer, opens the link, sees the source and the
+//! machine's pre-draft side by side, claims the job, corrects the text and submits it — and
+//! editors receive every language once, the Arabic credited to its translator. The
+//! coordinators' console shows each language's provider; a signatory follows the link on their
+//! signing page and reads the French translated back into English.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod browser;
+
 use anyhow::{Context, Result, ensure};
+use browser::Browser;
 use rrm_devtools::maildump::CapturedMail;
 use rrm_e2e::{BOOTSTRAP_TOKEN, Stack, exclusive, flow, free_port, link};
 use std::time::{Duration, Instant};
@@ -101,13 +105,9 @@ async fn a_provider_down_for_good_falls_back_and_a_reviewed_language_credits_its
         .await?;
     let offer = offers(&mails).remove(0);
     let page_link = link(&offer, &format!("{}/offers/", stack.url("translation")))?;
-    let page = stack.get_page(&page_link).await?;
-    ensure!(
-        page.status == 200,
-        "the offer page answered {}",
-        page.status
-    );
-    let text = page.text();
+    let browser = Browser::start().await?;
+    browser.goto(&page_link).await?;
+    let text = browser.text("main").await?;
     ensure!(
         text.contains("contempt"),
         "the offer page lacks the source: {text}"
@@ -116,31 +116,23 @@ async fn a_provider_down_for_good_falls_back_and_a_reviewed_language_credits_its
         text.contains("⟦ar⟧"),
         "the offer page lacks the machine pre-draft: {text}"
     );
-    let claimed = page
-        .submit_form(&stack.http, &page_link, "claim", &[])
+    browser.click("button[value=claim]").await?;
+    wait_for_text(&browser, "Submit the translation").await?;
+    // The form starts from the machine's text: the reviewer adds a sentence and submits.
+    let body = browser
+        .client
+        .find(fantoccini::Locator::Css("textarea[name=body]"))
         .await?;
     ensure!(
-        claimed.status == 200,
-        "claiming answered {}: {}",
-        claimed.status,
-        claimed.text()
-    );
-    // The form starts from the machine's text: the reviewer corrects it and submits.
-    let body = textarea(&claimed.html, "body").context("no body field to review")?;
-    ensure!(
-        body.contains("⟦ar⟧"),
+        body.prop("value")
+            .await?
+            .unwrap_or_default()
+            .contains("⟦ar⟧"),
         "the review form does not start from the machine text"
     );
-    let reviewed = format!("{body}\n\n{REVIEWED}");
-    let submitted = claimed
-        .submit_form(&stack.http, &page_link, "submit", &[("body", &reviewed)])
-        .await?;
-    ensure!(
-        submitted.status == 200 && submitted.text().contains("was submitted"),
-        "submitting answered {}: {}",
-        submitted.status,
-        submitted.text()
-    );
+    body.send_keys(&format!("\n\n{REVIEWED}")).await?;
+    browser.click("button[value=submit]").await?;
+    wait_for_text(&browser, "was submitted").await?;
 
     // Every editor gets each of their languages once; Arabic is the reviewed text, credited.
     let names = flow::author_names(&authors)?;
@@ -187,16 +179,43 @@ async fn a_provider_down_for_good_falls_back_and_a_reviewed_language_credits_its
         ar.contains("machine_reviewed") && ar.contains(TRANSLATOR),
         "ar: {ar}"
     );
+
+    // A signatory follows the link on their signing page and has the French translated back.
+    let signing = stack
+        .mails()
+        .into_iter()
+        .find(|m| m.subject.starts_with("Please sign the op-ed:"))
+        .context("no signing request")?;
+    let signing_link = link(&signing, &format!("{}/sign/", stack.url("drafting")))?;
+    browser.goto(&signing_link).await?;
+    browser.click("a[href*='/check/']").await?;
+    wait_for_text(&browser, "in other languages").await?;
+    browser.click("#lang-fr button").await?;
+    wait_for_text(&browser, "Translated back into en").await?;
+    let back = browser.text("#lang-fr .back-translation").await?;
+    ensure!(
+        back.contains("⟦en⟧"),
+        "the back-translation is not in English: {back}"
+    );
+    browser.close().await?;
     Ok(())
 }
 
-/// The value of the textarea `name` in `html`, unescaped.
-fn textarea(html: &str, name: &str) -> Option<String> {
-    let doc = scraper::Html::parse_document(html);
-    let selector = scraper::Selector::parse(&format!("textarea[name={name}]")).ok()?;
-    doc.select(&selector)
-        .next()
-        .map(|t| t.text().collect::<String>())
+/// Waits (up to 20 s) for the page's main text to contain `wanted`: a click returns before
+/// the page it leads to has loaded.
+async fn wait_for_text(browser: &Browser, wanted: &str) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = browser.text("main").await.unwrap_or_default();
+        if text.contains(wanted) {
+            return Ok(());
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "the page never said {wanted:?}: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// The rows of the alert's op-ed in translation's console, as text, one per language.
