@@ -93,6 +93,11 @@ impl Translation {
     /// Translation over an opened service.
     pub fn new(service: &Service, settings: TranslationSettings, now: Now) -> anyhow::Result<Self> {
         let providers = settings.providers()?;
+        for language in settings.policy.languages.keys() {
+            rrm_contracts::LanguageCode::parse(language).map_err(|e| {
+                anyhow::anyhow!("translation.policy.languages: {language:?} is not a language: {e}")
+            })?;
+        }
         tracing::info!(providers = ?providers.names(), "translation providers");
         let coordinators = rrm_platform::mail::recipients(
             "translation.coordinators_mail_to",

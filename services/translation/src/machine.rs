@@ -211,8 +211,7 @@ async fn work(translation: &Translation, job: Job) {
             reason,
             permanent: true,
         } => {
-            metrics::counter!("rrm_translations_total", "outcome" => "failed").increment(1);
-            tracing::error!(error = %reason, "no provider will translate it");
+            tracing::warn!(error = %reason, "no provider will translate it");
         }
         Outcome::Failed { reason, .. } => {
             metrics::counter!("rrm_translations_total", "outcome" => "retried").increment(1);

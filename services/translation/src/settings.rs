@@ -129,3 +129,46 @@ impl TranslationSettings {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_language_takes_its_own_policy_else_its_primary_language_s_else_the_default() {
+        let policy = PolicySettings {
+            default: Policy::Machine,
+            languages: [
+                ("ar".to_owned(), Policy::MachineReview),
+                ("pt-BR".to_owned(), Policy::Human),
+            ]
+            .into_iter()
+            .collect(),
+        };
+        let of = |code: &str| policy.of(&LanguageCode::parse(code).unwrap());
+        assert_eq!(of("ar"), Policy::MachineReview);
+        assert_eq!(of("ar-EG"), Policy::MachineReview);
+        assert_eq!(of("pt-br"), Policy::Human);
+        assert_eq!(of("pt"), Policy::Machine);
+        assert_eq!(of("fr"), Policy::Machine);
+    }
+
+    #[test]
+    fn policies_are_written_as_the_configuration_says() {
+        #[derive(Deserialize)]
+        struct Only {
+            policy: PolicySettings,
+        }
+        let read: Only = serde_json::from_value(serde_json::json!({
+            "policy": {"default": "human", "languages": {"ar": "machine+review", "fr": "machine"}}
+        }))
+        .unwrap();
+        assert_eq!(read.policy.default, Policy::Human);
+        assert_eq!(read.policy.languages["ar"], Policy::MachineReview);
+        assert!(
+            serde_json::from_value::<Policy>(serde_json::json!("machine-review")).is_err(),
+            "a misspelt policy stops the start"
+        );
+    }
+}

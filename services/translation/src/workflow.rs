@@ -131,12 +131,20 @@ impl Translation {
         match (next, oped) {
             (Next::Complete, Some(oped)) => {
                 if let Some(done) = &job.completion {
+                    let method = serde_json::to_value(done.method)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default();
+                    metrics::counter!("rrm_translations_total", "outcome" => "completed", "method" => method)
+                        .increment(1);
                     let event = Self::completed_event(&oped, &job.language, done);
                     self.emit(tx, cause, oped.alert_id, &event)?;
                 }
             }
             (Next::Fail, Some(oped)) => {
                 if let Some(failure) = &job.failure {
+                    metrics::counter!("rrm_translations_total", "outcome" => "failed").increment(1);
+                    tracing::error!(correlation_id = %oped.alert_id, language = %job.language, reason = %failure.reason, "a language cannot be delivered");
                     let event = Event::TranslationFailed(TranslationFailed {
                         alert_id: oped.alert_id,
                         oped_id: oped.oped_id,
