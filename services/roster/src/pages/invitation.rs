@@ -8,7 +8,6 @@ use crate::{PURPOSE, Roster, store};
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::Utc;
 use rrm_bus::HandleError;
 use serde::Deserialize;
 use serde_json::json;
@@ -18,7 +17,7 @@ use uuid::Uuid;
 fn resolve(roster: &Roster, token: &str) -> Result<(Invitation, Member, Panel), Response> {
     let claims = roster
         .links
-        .verify(token, PURPOSE, Utc::now())
+        .verify(token, PURPOSE, chrono::Utc::now())
         .map_err(|e| roster.pages.link_error(e))?;
     let lookup = || -> Result<Option<(Invitation, Member, Panel)>, rrm_bus::StoreError> {
         let Ok(id) = Uuid::parse_str(&claims.object) else {
@@ -141,7 +140,7 @@ pub(crate) async fn answer(
         Ok(note) => note,
         Err(message) => return page(&roster, &token, &invitation, &member, &panel, Some(message)),
     };
-    let now = Utc::now();
+    let now = (roster.now)();
     // A decline may need an alternate: its candidates are ranked before the transaction.
     let alternates = if accepted || !panel.open() {
         Ok(Alternates::default())
