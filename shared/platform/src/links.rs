@@ -2,8 +2,14 @@
 //!
 //! A token binds exactly one purpose (`accept-invitation`, `sign-version`, …), subject (who may act),
 //! object (on what), optional version (the text hash a signature is bound to) and expiry, signed
-//! with HMAC-SHA256 under the service's link secret. Verification is constant-time. Whether a token
-//! is single-use is the domain's business (an answered invitation cannot be answered again).
+//! with HMAC-SHA256. Verification is constant-time. Whether a token is single-use is the domain's
+//! business (an answered invitation cannot be answered again).
+//!
+//! **Keys.** Tokens are signed with the active key and name it: `<key id>.<claims>.<tag>`, the
+//! tag covering the key id and the claims. Keys retired by a rotation still verify the tokens
+//! they signed until their `until` time (set it at least `links.ttl_hours` after the rotation:
+//! then every link sent before the rotation keeps working to its own expiry), and sign nothing.
+//! Tokens from before key ids (`<claims>.<tag>`) are verified with every key still verifying.
 //!
 //! Tokens are never logged: log the claims, not the token.
 
@@ -47,22 +53,69 @@ pub enum LinkError {
     WrongPurpose,
 }
 
-/// Signs and verifies link tokens under one secret.
+/// A key that verifies tokens: its id, its secret and, for a retired key, until when.
 #[derive(Clone)]
-pub struct LinkSigner {
+struct Key {
+    id: String,
     secret: SecretString,
-    ttl: Duration,
+    until: Option<DateTime<Utc>>,
 }
 
-impl LinkSigner {
-    pub fn new(secret: SecretString, ttl: Duration) -> Self {
-        Self { secret, ttl }
-    }
-
+impl Key {
     fn mac(&self) -> HmacSha256 {
         // HMAC accepts keys of any length: `new_from_slice` cannot fail for it.
         HmacSha256::new_from_slice(self.secret.expose_secret().as_bytes())
             .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"))
+    }
+
+    fn verifies_at(&self, now: DateTime<Utc>) -> bool {
+        self.until.is_none_or(|until| now < until)
+    }
+}
+
+/// Signs link tokens with the active key, and verifies them with it and the retired keys.
+#[derive(Clone)]
+pub struct LinkSigner {
+    /// The active key first, then the retired ones.
+    keys: std::sync::Arc<Vec<Key>>,
+    ttl: Duration,
+}
+
+/// The id the only key has when none is configured.
+pub const DEFAULT_KEY_ID: &str = "k1";
+
+impl LinkSigner {
+    /// A signer with one key, `secret`, under the default id.
+    pub fn new(secret: SecretString, ttl: Duration) -> Self {
+        Self::with_keys(DEFAULT_KEY_ID, secret, Vec::new(), ttl)
+    }
+
+    /// A signer signing with `secret` under `id`; `retired` keys (id, secret, until) still
+    /// verify until their time.
+    pub fn with_keys(
+        id: &str,
+        secret: SecretString,
+        retired: Vec<(String, SecretString, DateTime<Utc>)>,
+        ttl: Duration,
+    ) -> Self {
+        let mut keys = vec![Key {
+            id: id.to_owned(),
+            secret,
+            until: None,
+        }];
+        keys.extend(retired.into_iter().map(|(id, secret, until)| Key {
+            id,
+            secret,
+            until: Some(until),
+        }));
+        Self {
+            keys: std::sync::Arc::new(keys),
+            ttl,
+        }
+    }
+
+    fn active(&self) -> &Key {
+        &self.keys[0]
     }
 
     /// A token for `purpose` by `subject` on `object`, valid for the configured time.
@@ -83,11 +136,38 @@ impl LinkSigner {
     }
 
     pub fn sign_claims(&self, claims: &Claims) -> String {
-        let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap_or_default());
-        let mut mac = self.mac();
-        mac.update(body.as_bytes());
+        let key = self.active();
+        let signed = format!(
+            "{}.{}",
+            key.id,
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap_or_default())
+        );
+        let mut mac = key.mac();
+        mac.update(signed.as_bytes());
         let tag = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
-        format!("{body}.{tag}")
+        format!("{signed}.{tag}")
+    }
+
+    /// The key that signed `token` and still verifies at `now`, with what it signed and the
+    /// claims' part: by the token's key id, or — for a token from before key ids — the first
+    /// key whose tag matches.
+    fn key_of<'t>(&self, token: &'t str, now: DateTime<Utc>) -> Option<(&Key, &'t str)> {
+        let (signed, tag) = token.rsplit_once('.')?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
+        let candidates: Vec<&Key> = match signed.split_once('.') {
+            Some((id, _)) => self.keys.iter().filter(|k| k.id == id).collect(),
+            None => self.keys.iter().collect(),
+        };
+        let key = candidates
+            .into_iter()
+            .filter(|k| k.verifies_at(now))
+            .find(|k| {
+                let mut mac = k.mac();
+                mac.update(signed.as_bytes());
+                mac.verify_slice(&tag).is_ok()
+            })?;
+        let body = signed.split_once('.').map_or(signed, |(_, b)| b);
+        Some((key, body))
     }
 
     /// Checks signature, purpose and expiry (in that order: nothing of a forged token is trusted).
@@ -97,13 +177,7 @@ impl LinkSigner {
         purpose: &str,
         now: DateTime<Utc>,
     ) -> Result<Claims, LinkError> {
-        let (body, tag) = token.split_once('.').ok_or(LinkError::Tampered)?;
-        let tag = URL_SAFE_NO_PAD
-            .decode(tag)
-            .map_err(|_| LinkError::Tampered)?;
-        let mut mac = self.mac();
-        mac.update(body.as_bytes());
-        mac.verify_slice(&tag).map_err(|_| LinkError::Tampered)?;
+        let (_, body) = self.key_of(token, now).ok_or(LinkError::Tampered)?;
         let bytes = URL_SAFE_NO_PAD
             .decode(body)
             .map_err(|_| LinkError::Tampered)?;
@@ -117,10 +191,17 @@ impl LinkSigner {
         Ok(claims)
     }
 
+    /// The key CSRF values for `token` are made with: the one that signed it (so a page served
+    /// before a rotation can still be answered after it), else the active key.
+    fn csrf_key(&self, token: &str) -> &Key {
+        self.key_of(token, Utc::now())
+            .map_or_else(|| self.active(), |(k, _)| k)
+    }
+
     /// The CSRF value a page embeds in its form for this token: only someone who holds the token
     /// (and so could read the page) can produce it.
     pub fn csrf_for(&self, token: &str) -> String {
-        let mut mac = self.mac();
+        let mut mac = self.csrf_key(token).mac();
         mac.update(b"csrf:");
         mac.update(token.as_bytes());
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
@@ -130,7 +211,7 @@ impl LinkSigner {
         let Ok(given) = URL_SAFE_NO_PAD.decode(csrf) else {
             return false;
         };
-        let mut mac = self.mac();
+        let mut mac = self.csrf_key(token).mac();
         mac.update(b"csrf:");
         mac.update(token.as_bytes());
         mac.verify_slice(&given).is_ok()
@@ -186,7 +267,7 @@ mod tests {
     fn a_token_with_edited_claims_is_refused() {
         let s = signer();
         let token = s.sign("accept-invitation", "member-1", "inv-1", None);
-        let (_, tag) = token.split_once('.').unwrap();
+        let (_, tag) = token.rsplit_once('.').unwrap();
         let forged_claims = Claims {
             purpose: "accept-invitation".into(),
             subject: "member-2".into(),
@@ -197,7 +278,7 @@ mod tests {
         let forged_body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&forged_claims).unwrap());
         assert_eq!(
             s.verify(
-                &format!("{forged_body}.{tag}"),
+                &format!("k1.{forged_body}.{tag}"),
                 "accept-invitation",
                 Utc::now()
             ),
@@ -229,5 +310,95 @@ mod tests {
         let b = s.sign("p", "m", "b", None);
         assert!(s.verify_csrf(&a, &s.csrf_for(&a)));
         assert!(!s.verify_csrf(&b, &s.csrf_for(&a)));
+    }
+
+    const OLD: &str = "old-secret-old-secret-old-secret-0";
+    const NEW: &str = "new-secret-new-secret-new-secret-1";
+
+    fn rotated(until: DateTime<Utc>) -> LinkSigner {
+        LinkSigner::with_keys(
+            "2026-12",
+            NEW.to_string().into(),
+            vec![("2026-11".into(), OLD.to_string().into(), until)],
+            Duration::hours(48),
+        )
+    }
+
+    #[test]
+    fn a_token_names_the_key_that_signed_it() {
+        let s = rotated(Utc::now() + Duration::hours(72));
+        let token = s.sign("p", "m", "o", None);
+        assert!(token.starts_with("2026-12."), "{token}");
+        assert_eq!(token.split('.').count(), 3);
+    }
+
+    #[test]
+    fn after_a_rotation_links_in_flight_keep_working_until_the_old_key_retires() {
+        let before = LinkSigner::with_keys(
+            "2026-11",
+            OLD.to_string().into(),
+            Vec::new(),
+            Duration::hours(48),
+        );
+        let in_flight = before.sign("accept-invitation", "m", "i", None);
+        let csrf = before.csrf_for(&in_flight);
+        let until = Utc::now() + Duration::hours(72);
+        let after = rotated(until);
+        assert!(
+            after
+                .verify(&in_flight, "accept-invitation", Utc::now())
+                .is_ok()
+        );
+        assert!(
+            after.verify_csrf(&in_flight, &csrf),
+            "a page served before still answers"
+        );
+        // New links are signed with the new key only.
+        let fresh = after.sign("accept-invitation", "m", "i", None);
+        assert!(
+            before
+                .verify(&fresh, "accept-invitation", Utc::now())
+                .is_err()
+        );
+        // Once retired, the old key verifies nothing.
+        assert_eq!(
+            after.verify(
+                &in_flight,
+                "accept-invitation",
+                until + Duration::seconds(1)
+            ),
+            Err(LinkError::Tampered)
+        );
+    }
+
+    #[test]
+    fn a_token_cannot_borrow_another_key_id() {
+        let s = rotated(Utc::now() + Duration::hours(72));
+        let token = s.sign("p", "m", "o", None);
+        let renamed = token.replacen("2026-12.", "2026-11.", 1);
+        assert_eq!(
+            s.verify(&renamed, "p", Utc::now()),
+            Err(LinkError::Tampered)
+        );
+    }
+
+    #[test]
+    fn tokens_from_before_key_ids_still_verify() {
+        let claims = Claims {
+            purpose: "p".into(),
+            subject: "m".into(),
+            object: "o".into(),
+            version: None,
+            expires: (Utc::now() + Duration::hours(1)).timestamp(),
+        };
+        let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap());
+        let mut mac = HmacSha256::new_from_slice(OLD.as_bytes()).unwrap();
+        mac.update(body.as_bytes());
+        let legacy = format!(
+            "{body}.{}",
+            URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        );
+        let s = rotated(Utc::now() + Duration::hours(72));
+        assert_eq!(s.verify(&legacy, "p", Utc::now()).unwrap().object, "o");
     }
 }

@@ -51,10 +51,7 @@ impl Service {
         let path = settings.storage.data_dir.join(name);
         let store = Store::open(&path, &settings.storage.store_options(), &all)
             .with_context(|| format!("opening the store at {}", path.display()))?;
-        let links = LinkSigner::new(
-            settings.links.secret.clone(),
-            chrono::Duration::hours(settings.links.ttl_hours),
-        );
+        let links = settings.links.signer();
         Ok(Self {
             name,
             settings: Arc::new(settings),

@@ -77,26 +77,7 @@ pub fn deserialize_providers<'de, D>(d: D) -> Result<Vec<ProviderSettings>, D::E
 where
     D: Deserializer<'de>,
 {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Either {
-        List(Vec<ProviderSettings>),
-        Indexed(std::collections::BTreeMap<String, ProviderSettings>),
-    }
-    match Either::deserialize(d)? {
-        Either::List(list) => Ok(list),
-        Either::Indexed(map) => {
-            let mut entries = Vec::with_capacity(map.len());
-            for (key, provider) in map {
-                let index: usize = key.parse().map_err(|_| {
-                    serde::de::Error::custom(format!("provider index {key:?} is not a number"))
-                })?;
-                entries.push((index, provider));
-            }
-            entries.sort_by_key(|(i, _)| *i);
-            Ok(entries.into_iter().map(|(_, p)| p).collect())
-        }
-    }
+    rrm_platform::config::list_or_indexed(d)
 }
 
 /// Settings shared by every provider of the chain.
