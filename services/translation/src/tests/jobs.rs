@@ -378,14 +378,98 @@ async fn a_language_every_provider_refuses_is_reported_and_a_coordinator_retries
     assert_eq!(zh[0].title, "烧书");
 }
 
+/// Translation requests a pseudo provider has answered so far.
+async fn requests(url: &str) -> u64 {
+    let stats: serde_json::Value = reqwest::get(format!("{url}/stats"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    stats["translate_requests"].as_u64().unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_coordinator_switches_provider_or_accepts_the_machine_translation() {
+async fn a_coordinator_switches_provider_and_only_that_provider_is_asked() {
+    // The first provider never has Arabic; the second is briefly down.
     let refusing = provider_server(pseudo::Options {
         refuse: vec!["ar".into()],
         ..Default::default()
     })
     .await;
-    let good = provider_server(pseudo::Options::default()).await;
+    let flaky = provider_server(pseudo::Options {
+        fail_first: 1,
+        ..Default::default()
+    })
+    .await;
+    let f = Fixture::new(
+        "max_attempts = 1",
+        &providers_toml(&[("libretranslate", &refusing), ("libretranslate", &flaky)]),
+    )
+    .await;
+    let mut oped = approved();
+    oped.target_languages = vec![LanguageCode::parse("ar").unwrap()];
+    f.deliver(Event::OpedApproved(oped.clone())).await;
+    f.machine().await;
+    let job = f.job(oped.oped_id, "ar");
+    assert_eq!(
+        job.stage,
+        Stage::Machine,
+        "retried later: the second provider may come back"
+    );
+    assert!(job.last_error.as_ref().unwrap().contains("not supported"));
+
+    // The coordinator sends it to the second provider alone, at once.
+    let cookie = f.sign_in(TOKEN).await;
+    let csrf = f.console_csrf(&cookie).await;
+    let second = f.app.providers.names()[1].to_owned();
+    let asked_first = requests(&refusing).await;
+    let path = format!("/console/opeds/{}/ar", oped.oped_id);
+    let switched = f
+        .post(
+            &path,
+            Some(&cookie),
+            &[("csrf", &csrf), ("action", "retry"), ("provider", &second)],
+        )
+        .await;
+    assert_eq!(switched.status, StatusCode::OK, "{}", switched.body);
+    assert!(
+        switched
+            .body
+            .contains(&format!("the machine tries again on {second}"))
+    );
+    f.machine().await;
+
+    let ar = &f.completed()["ar"];
+    assert_eq!(ar.len(), 1);
+    assert_eq!(
+        f.job(oped.oped_id, "ar").provider.as_deref(),
+        Some(second.as_str())
+    );
+    assert_eq!(
+        requests(&refusing).await,
+        asked_first,
+        "the first provider was not asked again"
+    );
+    // Accepting the machine text of a finished language changes nothing.
+    let again = f
+        .post(
+            &path,
+            Some(&cookie),
+            &[("csrf", &csrf), ("action", "accept_machine")],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(f.completed()["ar"].len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn there_is_no_machine_translation_to_accept_when_no_provider_gave_one() {
+    let refusing = provider_server(pseudo::Options {
+        refuse: vec!["ar".into()],
+        ..Default::default()
+    })
+    .await;
     let f = Fixture::new(
         "",
         &format!(
@@ -399,7 +483,7 @@ async fn a_coordinator_switches_provider_or_accepts_the_machine_translation() {
     oped.target_languages = vec![LanguageCode::parse("ar").unwrap()];
     f.deliver(Event::OpedApproved(oped.clone())).await;
     f.machine().await;
-    // No machine text and no translator: reported, and there is nothing to accept yet.
+    // No machine text and no translator: reported, and there is nothing to accept.
     assert_eq!(f.failed().len(), 1);
     let cookie = f.sign_in(TOKEN).await;
     let csrf = f.console_csrf(&cookie).await;
@@ -417,7 +501,7 @@ async fn a_coordinator_switches_provider_or_accepts_the_machine_translation() {
         "{}",
         nothing.body
     );
-    drop(good);
+    assert!(f.completed().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -656,4 +740,89 @@ async fn signatories_read_a_machine_translation_translated_back() {
     );
     let forged = format!("{}x", &path);
     assert_ne!(f.get(&forged, None).await.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_lists_op_eds_and_shows_each_language_side_by_side() {
+    let url = provider_server(pseudo::Options::default()).await;
+    let f = Fixture::new(
+        "",
+        &format!(
+            "{}{}",
+            policy("ar = \"machine+review\""),
+            providers_toml(&[("libretranslate", &url)])
+        ),
+    )
+    .await;
+    let oped = approved();
+    f.deliver(Event::OpedApproved(oped.clone())).await;
+    f.machine().await;
+    let cookie = f.sign_in(READER).await;
+
+    // Signed out, the console sends to the sign-in page.
+    let out = f.get("/console", None).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+
+    let list = f.get("/console", Some(&cookie)).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("Burning a holy book burns bridges"));
+    assert!(
+        list.body
+            .contains(&format!("/console/opeds/{}", oped.oped_id))
+    );
+
+    // Intake's alert page links by alert id.
+    let by_alert = f
+        .get(&format!("/console/alerts/{}", oped.alert_id), Some(&cookie))
+        .await;
+    assert_eq!(by_alert.status, StatusCode::SEE_OTHER);
+    assert!(
+        by_alert
+            .location()
+            .ends_with(&format!("/console/opeds/{}", oped.oped_id))
+    );
+    let unknown = f
+        .get(
+            &format!("/console/alerts/{}", Uuid::now_v7()),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+
+    // One op-ed: each language's row; a reader sees no buttons.
+    let page = f
+        .get(&format!("/console/opeds/{}", oped.oped_id), Some(&cookie))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    for language in ["ar", "es", "fr", "ru", "zh"] {
+        assert!(
+            page.body.contains(&format!("id=\"job-{language}\"")),
+            "{language}"
+        );
+    }
+    assert!(page.body.contains("machine+review"));
+    assert!(
+        page.body.contains("libretranslate@127.0.0.1"),
+        "the provider is shown"
+    );
+    assert!(!page.body.contains("Retry machine"), "a reader cannot act");
+
+    // One language: source and machine text side by side, right to left for Arabic.
+    let job = f
+        .get(
+            &format!("/console/opeds/{}/ar", oped.oped_id),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(job.status, StatusCode::OK);
+    assert!(job.body.contains("Machine translation"));
+    assert!(job.body.contains("dir=\"rtl\""));
+    assert!(job.body.contains("⟦ar⟧"));
+    let missing = f
+        .get(
+            &format!("/console/opeds/{}/xx", oped.oped_id),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
