@@ -5,7 +5,7 @@
 
 use rrm_bus::Topology;
 use rrm_bus::topology::{
-    DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE, dead_letter_queue_name, queue_name,
+    DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE, dead_letter_queue_name, queue_name, retry_queue_name,
 };
 use rrm_e2e::workspace;
 use serde_json::Value;
@@ -132,6 +132,18 @@ fn the_broker_definitions_match_the_declared_topology() {
             .collect();
         assert_eq!(dead["arguments"], Value::Object(expected));
 
+        let retry = queue(&retry_queue_name(service));
+        let expected: serde_json::Map<String, Value> = Topology::retry_queue_description(service)
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        assert_eq!(
+            retry["arguments"],
+            Value::Object(expected),
+            "arguments of {}",
+            retry_queue_name(service)
+        );
+
         let mut keys: Vec<String> = consumes.iter().map(|k| (*k).to_owned()).collect();
         keys.sort();
         assert_eq!(
@@ -147,7 +159,7 @@ fn the_broker_definitions_match_the_declared_topology() {
     }
     assert_eq!(
         defs["queues"].as_array().unwrap().len(),
-        10,
-        "two queues per service, nothing else"
+        15,
+        "three queues per service (work, retry, dead letters), nothing else"
     );
 }

@@ -6,14 +6,21 @@
 //! Deliveries already waiting are taken together: their transactions are handed to the store in
 //! delivery order (so handlers see events in the order the queue gave them) and share durable
 //! commits, then each is acked or rejected in that order.
+//!
+//! An event that failed transiently is never held while the events behind it wait: a copy goes
+//! to the service's retry queue (confirmed by the broker first), which hands it back to the work
+//! queue after [`crate::topology::RETRY_DELAY`], and the delivery is acked. The copy carries how
+//! many times it was retried (`x-rrm-retries`); past the delivery limit it is dead-lettered.
+//! Should the retry queue not take it, the delivery is handed back after a pause instead.
 
 use crate::BusError;
 use crate::store::{Store, StoreError, Tx, TxError, TxResult};
 use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, StreamExt};
-use lapin::Consumer;
 use lapin::message::Delivery;
-use lapin::options::{BasicAckOptions, BasicNackOptions, BasicRejectOptions};
+use lapin::options::{BasicAckOptions, BasicNackOptions, BasicPublishOptions, BasicRejectOptions};
+use lapin::types::AMQPValue;
+use lapin::{Channel, Confirmation, Consumer};
 use rrm_contracts::{Envelope, Event};
 use std::sync::Arc;
 use tracing::{Span, debug, error, info_span, warn};
@@ -244,11 +251,64 @@ pub fn retry_delay(previous: u32) -> std::time::Duration {
     std::time::Duration::from_millis((500u64 << previous.min(5)).min(15_000))
 }
 
+/// The header counting how many times an event went through the retry queue.
+pub const RETRIES_HEADER: &str = "x-rrm-retries";
+
+/// Where events that failed transiently wait, and how often they may.
+pub(crate) struct Retry {
+    /// A channel in confirm mode.
+    pub channel: Channel,
+    /// The service's retry queue.
+    pub queue: String,
+    /// Deliveries of one event before it is dead-lettered (the queues' delivery limit).
+    pub limit: u32,
+}
+
+/// How many times this event went through the retry queue.
+fn retries(delivery: &Delivery) -> u32 {
+    delivery
+        .properties
+        .headers()
+        .as_ref()
+        .and_then(|h| h.inner().get(RETRIES_HEADER))
+        .and_then(|v| v.as_long_long_int().or(v.as_long_int().map(i64::from)))
+        .map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+impl Retry {
+    /// Puts a copy of `delivery` in the retry queue. Whether the broker took it (confirmed and
+    /// routed): only then may the delivery be acked.
+    async fn park(&self, delivery: &Delivery, retries: u32) -> Result<bool, BusError> {
+        let mut headers = delivery.properties.headers().clone().unwrap_or_default();
+        headers.insert(
+            RETRIES_HEADER.into(),
+            AMQPValue::LongLongInt(i64::from(retries)),
+        );
+        let properties = delivery.properties.clone().with_headers(headers);
+        let confirm = self
+            .channel
+            .basic_publish(
+                "".into(),
+                self.queue.as_str().into(),
+                BasicPublishOptions {
+                    mandatory: true,
+                    ..Default::default()
+                },
+                &delivery.data,
+                properties,
+            )
+            .await?
+            .await?;
+        Ok(matches!(confirm, Confirmation::Ack(None)))
+    }
+}
+
 /// Consumes until the channel fails or the stream ends.
 pub(crate) async fn run(
     store: Store,
     handler: Arc<dyn Handler>,
     mut consumer: Consumer,
+    retry: Retry,
 ) -> Result<(), BusError> {
     while let Some(first) = consumer.next().await {
         let mut deliveries: Vec<Delivery> = vec![first?];
@@ -290,7 +350,7 @@ pub(crate) async fn run(
             continue;
         }
         for (delivery, outcome) in deliveries.into_iter().zip(outcomes) {
-            settle(delivery, outcome).await?;
+            settle(delivery, outcome, &retry).await?;
         }
     }
     Err(BusError::Protocol("consumer stream ended".into()))
@@ -302,26 +362,44 @@ fn count(outcome: Outcome) {
 }
 
 /// Tells the broker what became of a delivery.
-async fn settle(delivery: Delivery, outcome: Outcome) -> Result<(), BusError> {
+async fn settle(delivery: Delivery, outcome: Outcome, retry: &Retry) -> Result<(), BusError> {
     count(outcome);
     match outcome {
-        Outcome::Handled | Outcome::Duplicate => {
-            delivery.ack(BasicAckOptions::default()).await?;
-        }
-        Outcome::DeadLettered => {
-            delivery
-                .reject(BasicRejectOptions { requeue: false })
-                .await?;
-        }
         Outcome::Retried => {
-            // Each try counts against the queue's delivery limit: space them out, so a
-            // passing fault (a full disk being cleared) does not dead-letter a good event.
+            let retried = retries(&delivery);
+            let deliveries = retried
+                .saturating_add(delivery_count(&delivery))
+                .saturating_add(1);
+            if deliveries >= retry.limit {
+                warn!(
+                    retried,
+                    "an event kept failing transiently; dead-lettering it"
+                );
+                delivery
+                    .reject(BasicRejectOptions { requeue: false })
+                    .await?;
+                return Ok(());
+            }
+            if retry.park(&delivery, retried + 1).await? {
+                delivery.ack(BasicAckOptions::default()).await?;
+                return Ok(());
+            }
+            // The retry queue did not take it: hand it back to the work queue, after a pause.
+            warn!("the retry queue refused an event; handing it back to the work queue");
             tokio::time::sleep(retry_delay(delivery_count(&delivery))).await;
             delivery
                 .nack(BasicNackOptions {
                     requeue: true,
                     ..Default::default()
                 })
+                .await?;
+        }
+        Outcome::Handled | Outcome::Duplicate => {
+            delivery.ack(BasicAckOptions::default()).await?;
+        }
+        Outcome::DeadLettered => {
+            delivery
+                .reject(BasicRejectOptions { requeue: false })
                 .await?;
         }
     }

@@ -158,6 +158,16 @@ async fn serve(
         .confirm_select(ConfirmSelectOptions::default())
         .await?;
 
+    let retry = connection.create_channel().await?;
+    retry
+        .confirm_select(ConfirmSelectOptions::default())
+        .await?;
+    let retry = consumer::Retry {
+        channel: retry,
+        queue: topology::retry_queue_name(service),
+        limit: config.topology.delivery_limit,
+    };
+
     let consume = connection.create_channel().await?;
     consume
         .basic_qos(config.prefetch, BasicQosOptions::default())
@@ -186,7 +196,7 @@ async fn serve(
 
     let result = tokio::select! {
         r = relay::run(store.clone(), publish) => r,
-        r = consumer::run(store.clone(), handler.clone(), consumer) => r,
+        r = consumer::run(store.clone(), handler.clone(), consumer, retry) => r,
         r = watch_connection => r,
         () = shutdown.cancelled() => Ok(()),
     };

@@ -6,7 +6,10 @@
 //!   message would loop forever) and **at-least-once** dead-lettering (which RabbitMQ only offers
 //!   together with `x-overflow=reject-publish`);
 //! - a direct dead-letter exchange routing each service's rejects, by service name, into that
-//!   service's own dead-letter queue.
+//!   service's own dead-letter queue;
+//! - per service, a **retry** quorum queue: an event that failed transiently waits there
+//!   [`RETRY_DELAY`] (its message TTL), then is dead-lettered — at least once — back into the
+//!   work queue through the default exchange. The events behind it are not held up meanwhile.
 //!
 //! A service declares every service's queues and bindings, not only its own, so that no event is
 //! published before the queue of one of its consumers exists.
@@ -21,6 +24,11 @@ use lapin::{Channel, ExchangeKind};
 pub const EVENTS_EXCHANGE: &str = "rrm.events";
 /// The exchange rejected and over-delivered messages are dead-lettered to.
 pub const DEAD_LETTER_EXCHANGE: &str = "rrm.dead-letter";
+
+/// How long an event that failed transiently waits in its service's retry queue before it is
+/// delivered again. Part of the queue's declaration: RabbitMQ refuses a queue declared again
+/// with other arguments, so it is a constant, not a setting.
+pub const RETRY_DELAY: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// What a service declares, and which queue it consumes.
 #[derive(Debug, Clone)]
@@ -118,7 +126,31 @@ impl Topology {
                 )
                 .await?;
         }
+
+        // Published to through the default exchange, by name: no binding.
+        let retry = retry_queue_name(service);
+        channel
+            .queue_declare(
+                retry.as_str().into(),
+                queue_options,
+                field_table(&Self::retry_queue_description(service)),
+            )
+            .await?;
         Ok(())
+    }
+
+    /// The arguments of `service`'s retry queue, as declared (and as
+    /// `deploy/rabbitmq/definitions.json` must list them): messages expire after
+    /// [`RETRY_DELAY`] into the work queue, dead-lettered at least once.
+    pub fn retry_queue_description(service: &str) -> Vec<(&'static str, serde_json::Value)> {
+        vec![
+            ("x-queue-type", "quorum".into()),
+            ("x-message-ttl", (RETRY_DELAY.as_millis() as u64).into()),
+            ("x-dead-letter-exchange", "".into()),
+            ("x-dead-letter-routing-key", queue_name(service).into()),
+            ("x-dead-letter-strategy", "at-least-once".into()),
+            ("x-overflow", "reject-publish".into()),
+        ]
     }
 
     /// The arguments of `service`'s work queue, as declared (and as
@@ -165,6 +197,10 @@ fn field_table(args: &[(&'static str, serde_json::Value)]) -> FieldTable {
 
 pub fn queue_name(service: &str) -> String {
     format!("rrm.{service}")
+}
+
+pub fn retry_queue_name(service: &str) -> String {
+    format!("rrm.{service}.retry")
 }
 
 pub fn dead_letter_queue_name(service: &str) -> String {
