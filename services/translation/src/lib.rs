@@ -158,5 +158,51 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
         .await
 }
 
+/// `rrm-translation import-translators FILE`: imports a translators CSV into the store of a
+/// stopped translation service (the store is locked while it runs). Every row is checked first,
+/// as through the API; exit 0 imported, 1 refused (each bad row printed), 2 unusable settings
+/// or file.
+pub fn import_offline(file: &str) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    let result = (|| -> anyhow::Result<
+        Result<api::translators::ImportReport, Vec<domain::csv::RowError>>,
+    > {
+        let settings: Settings = rrm_platform::config::load()?;
+        let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(async {
+            let service = Service::open(SERVICE, settings.common, store::TREES)?;
+            let translation = Translation::new(&service, settings.translation, Arc::new(Utc::now))?;
+            match api::translators::import(&translation, bytes).await {
+                Ok(report) => Ok(Ok(report)),
+                Err(api::translators::ImportRefused::Rows(rows)) => Ok(Err(rows)),
+                Err(api::translators::ImportRefused::Store(e)) => Err(anyhow::anyhow!(e)),
+            }
+        })
+    })();
+    match result {
+        Ok(Ok(report)) => {
+            println!(
+                "imported {} rows from {file}: {} translators added, {} updated",
+                report.rows, report.created, report.updated
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(Err(rows)) => {
+            eprintln!("nothing was imported from {file}:");
+            for row in rows {
+                eprintln!("  line {}, {}: {}", row.row, row.field, row.message);
+            }
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("rrm-translation import-translators: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

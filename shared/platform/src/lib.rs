@@ -41,6 +41,7 @@ pub mod openapi;
 pub mod pages;
 pub mod routing;
 pub mod service;
+pub mod spreadsheet;
 pub mod telemetry;
 pub mod times;
 

@@ -9,6 +9,7 @@
 
 use super::member::{Member, MemberInput, list};
 use rrm_platform::FieldProblem;
+use rrm_platform::spreadsheet::{defuse, undefuse};
 use serde::Serialize;
 
 /// The columns, in the order export writes them.
@@ -166,23 +167,6 @@ pub fn write<'a>(members: impl IntoIterator<Item = &'a Member>) -> anyhow::Resul
         writer.write_record(record.iter().map(|c| defuse(c).into_owned()))?;
     }
     writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
-}
-
-/// A cell as written before [`defuse`]: the `'` export put before a leading `=`, `+`, `-` or `@`
-/// is taken off again, so an export imports back unchanged.
-fn undefuse(cell: &str) -> &str {
-    match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
-        _ => cell,
-    }
-}
-
-fn defuse(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@']) {
-        format!("'{cell}").into()
-    } else {
-        cell.into()
-    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! router and the OpenAPI document ([`openapi`]) come from the same declarations.
 
 pub mod openapi;
+pub mod translators;
 
 use crate::Translation;
 use axum::Router;
@@ -13,7 +14,16 @@ use utoipa_axum::routes;
 
 /// Every route of the API with its documentation: one `routes!` per path.
 pub fn router() -> OpenApiRouter<Translation> {
-    OpenApiRouter::with_openapi(openapi::Info::openapi()).routes(routes!(openapi::serve))
+    OpenApiRouter::with_openapi(openapi::Info::openapi())
+        .routes(routes!(translators::list, translators::add))
+        .routes(routes!(translators::import_csv))
+        .routes(routes!(translators::export_csv))
+        .routes(routes!(
+            translators::show,
+            translators::edit,
+            translators::delete
+        ))
+        .routes(routes!(openapi::serve))
 }
 
 /// Every route of the API, served.

@@ -1,13 +1,14 @@
 //! Translation's rules, without I/O: how each language is translated ([`Policy`]), the life of
-//! one language's job ([`job`]), and how names, glossary terms and Markdown survive a machine
-//! ([`protect`]).
+//! one language's job ([`job`]), translators and their CSV ([`translator`], [`csv`]), and how
+//! names, glossary terms and Markdown survive a machine ([`protect`]).
 
+pub mod csv;
 pub mod job;
 pub mod protect;
 pub mod translator;
 
 pub use job::{Completion, Failure, Job, Next, Refusal, Stage, Texts};
-pub use translator::{LanguagePair, Translator, TranslatorStatus};
+pub use translator::{LanguagePair, Translator, TranslatorInput, TranslatorStatus};
 
 use serde::{Deserialize, Serialize};
 

@@ -1,16 +1,17 @@
 //! Translation's pages: the translators' offer page ([`offer`], behind the e-mailed link), the
 //! signatories' page of back-translations ([`check`], behind drafting's link), and the
-//! console's pages ([`console`]: op-eds and their jobs; [`translators`]), behind the platform's
+//! console's pages ([`console`]: op-eds and their jobs; [`translators`]: who translates), behind the platform's
 //! console session, every form through [`rrm_platform::console::ConsoleForm`]. The console calls
 //! the same steps as everything else: nothing is decided here.
 
 pub mod check;
 pub mod console;
 pub mod offer;
+pub mod translators;
 
 use crate::Translation;
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use rrm_platform::Pages;
 
 /// Every template translation renders: pages, console pages and e-mails.
@@ -20,7 +21,19 @@ pub fn templates() -> anyhow::Result<Pages> {
         .html("check", include_str!("../templates/check.html"))?
         .html("opeds", include_str!("../templates/console/opeds.html"))?
         .html("oped", include_str!("../templates/console/oped.html"))?
-        .html("job", include_str!("../templates/console/job.html"))?;
+        .html("job", include_str!("../templates/console/job.html"))?
+        .html(
+            "translators",
+            include_str!("../templates/console/translators.html"),
+        )?
+        .html(
+            "translator",
+            include_str!("../templates/console/translator.html"),
+        )?
+        .html(
+            "translators_import",
+            include_str!("../templates/console/translators_import.html"),
+        )?;
     let mails: [(&str, &str, &str); 4] = [
         (
             "offer",
@@ -68,6 +81,24 @@ pub fn routes(translation: Translation) -> Router {
         .route(
             "/console/opeds/{id}/{language}",
             get(console::show_job).post(console::act),
+        )
+        .route("/console/translators", get(translators::list))
+        .route(
+            "/console/translators/new",
+            get(translators::new_form).post(translators::create),
+        )
+        .route(
+            "/console/translators/import",
+            get(translators::import_form).post(translators::import),
+        )
+        .route("/console/translators/export", get(translators::export))
+        .route(
+            "/console/translators/{id}",
+            get(translators::show).post(translators::save),
+        )
+        .route(
+            "/console/translators/{id}/remove",
+            post(translators::remove),
         )
         .with_state(translation)
         .merge(shell)

@@ -10,7 +10,7 @@ use crate::domain::Job;
 use crate::providers::ProviderSettings;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use rrm_bus::{HandleError, Handler};
 use rrm_contracts::{
     CoordinatorTokenIssued, Envelope, Event, LanguageCode, OpedApproved, Signatory,
@@ -26,6 +26,7 @@ use uuid::Uuid;
 
 mod chain;
 mod jobs;
+mod translators;
 
 /// An admin coordinator's token.
 pub const TOKEN: &str = "translation-admin-token-for-tests-0123456789";
@@ -127,7 +128,8 @@ impl Page {
 /// Translation on a configuration of its own (the shipped defaults, then `extra` TOML added
 /// to `[translation]`), with its clock under the test's hand and two coordinator tokens known.
 pub struct Fixture {
-    pub dir: tempfile::TempDir,
+    /// The configuration and the store, removed with the fixture.
+    _dir: tempfile::TempDir,
     pub app: Translation,
     /// Milliseconds the fixture's clock is ahead of the real one.
     pub offset: Arc<AtomicI64>,
@@ -189,7 +191,11 @@ impl Fixture {
                 .await
                 .unwrap();
         }
-        Fixture { dir, app, offset }
+        Fixture {
+            _dir: dir,
+            app,
+            offset,
+        }
     }
 
     /// Translation on the configuration in `dir`: what a restart finds.
@@ -199,10 +205,6 @@ impl Fixture {
         let now: Now =
             Arc::new(move || Utc::now() + Duration::milliseconds(offset.load(Ordering::SeqCst)));
         Translation::new(&service, settings.translation, now).unwrap()
-    }
-
-    pub fn now(&self) -> DateTime<Utc> {
-        (self.app.now)()
     }
 
     /// Moves the fixture's clock `by` ahead, then fires the timers due.
