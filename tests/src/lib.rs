@@ -301,6 +301,21 @@ impl Stack {
             .unwrap_or_default()
     }
 
+    /// Runs the coordinators' command line `rrm` with `args` against this stack's services, with
+    /// the bootstrap token; its output.
+    pub fn rrm(&self, args: &[&str]) -> Result<std::process::Output> {
+        Command::new(self.bin.join("rrm"))
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("RRM_URL", self.url("intake"))
+            .env("RRM_ROSTER_URL", self.url("roster"))
+            .env("RRM_TRANSLATION_URL", self.url("translation"))
+            .env("RRM_TOKEN", BOOTSTRAP_TOKEN)
+            .output()
+            .context("running rrm")
+    }
+
     /// The harness's pseudo translation server (LibreTranslate's protocol).
     pub fn translate_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.translate_port)

@@ -2,7 +2,7 @@
 //! translator's and the signatory's in a real browser: headless Chromium over WebDriver): the
 //! first machine-translation provider is down for good, so every machine language is delivered
 //! by the second (the fallback); Arabic goes through human review — its translator, added
-//! through translation's API, is e-mailed an offer, opens the link, sees the source and the
+//! with `rrm translators add`, is e-mailed an offer, opens the link, sees the source and the
 //! machine's pre-draft side by side, claims the job, corrects the text and submits it — and
 //! editors receive every language once, the Arabic credited to its translator. The
 //! coordinators' console shows each language's provider; a signatory follows the link on their
@@ -10,6 +10,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+// Shared with the console's test, which uses more of it.
+#[allow(dead_code)]
 mod browser;
 
 use anyhow::{Context, Result, ensure};
@@ -23,35 +25,46 @@ const TRANSLATOR: &str = "Layla Nasser";
 const TRANSLATOR_EMAIL: &str = "layla.nasser@translators.example.org";
 const REVIEWED: &str = "Reviewed by a person.";
 
-/// Adds the Arabic reviewer through translation's API (retrying while the bootstrap token is
-/// still on its way to translation).
+/// Adds the Arabic reviewer with the coordinators' command line (`rrm translators add`),
+/// retrying while the bootstrap token is still on its way to translation; then lists them.
 async fn add_translator(stack: &Stack) -> Result<()> {
-    let url = format!("{}/api/v1/translators", stack.url("translation"));
     let give_up = Instant::now() + STEP;
     loop {
-        let answer = stack
-            .http
-            .post(&url)
-            .bearer_auth(BOOTSTRAP_TOKEN)
-            .json(&serde_json::json!({
-                "name": TRANSLATOR,
-                "email": TRANSLATOR_EMAIL,
-                "pairs": ["en>ar"],
-                "capacity": 2,
-            }))
-            .send()
-            .await?;
-        let status = answer.status().as_u16();
-        if status == 201 {
-            return Ok(());
+        let out = stack.rrm(&[
+            "translators",
+            "add",
+            "--name",
+            TRANSLATOR,
+            "--email",
+            TRANSLATOR_EMAIL,
+            "--pair",
+            "en>ar",
+            "--capacity",
+            "2",
+        ])?;
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        if out.status.success() {
+            ensure!(
+                stdout.starts_with("added: "),
+                "rrm translators add printed {stdout}"
+            );
+            break;
         }
+        // Exit 1: the service refused (401 until the token has arrived).
         ensure!(
-            status == 401 && Instant::now() < give_up,
-            "adding a translator answered {status}: {}",
-            answer.text().await.unwrap_or_default()
+            out.status.code() == Some(1) && Instant::now() < give_up,
+            "rrm translators add failed: {stdout}{stderr}"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    let listed = stack.rrm(&["translators", "list", "--language", "ar"])?;
+    let table = String::from_utf8_lossy(&listed.stdout);
+    ensure!(
+        listed.status.success() && table.contains(TRANSLATOR) && table.contains("en>ar"),
+        "rrm translators list: {table}"
+    );
+    Ok(())
 }
 
 fn offers(mails: &[CapturedMail]) -> Vec<CapturedMail> {
@@ -184,8 +197,11 @@ async fn a_provider_down_for_good_falls_back_and_a_reviewed_language_credits_its
     let signing = stack
         .mails()
         .into_iter()
-        .find(|m| m.subject.starts_with("Please sign the op-ed:"))
-        .context("no signing request")?;
+        .find(|m| {
+            m.subject.starts_with("Please sign the op-ed:")
+                && m.envelope_to.iter().any(|to| authors.contains(to))
+        })
+        .context("no signing request to an author")?;
     let signing_link = link(&signing, &format!("{}/sign/", stack.url("drafting")))?;
     browser.goto(&signing_link).await?;
     browser.click("a[href*='/check/']").await?;

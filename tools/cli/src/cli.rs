@@ -14,7 +14,7 @@ const GLOBAL: &str = "Global options";
 
 /// The coordinators' command line for rrm, the rapid-response media mechanism: raise, list,
 /// show and cancel alerts and manage coordinator tokens through intake's HTTP API; manage
-/// members and panels through roster's.
+/// members and panels through roster's; manage translators through translation's.
 // No `Debug`: it holds the token.
 #[derive(Parser)]
 #[command(
@@ -49,6 +49,19 @@ pub struct Cli {
         value_name = "URL"
     )]
     roster_url: String,
+
+    /// Translation's base URL, for `translators` (a path prefix such as
+    /// https://rrm.example.org/translation is kept).
+    #[arg(
+        long,
+        global = true,
+        help_heading = GLOBAL,
+        env = "RRM_TRANSLATION_URL",
+        hide_env_values = true,
+        default_value = "http://127.0.0.1:8084",
+        value_name = "URL"
+    )]
+    translation_url: String,
 
     /// The coordinator token. Prefer RRM_TOKEN or --token-file: a command line is visible to
     /// other users of the machine. [env: RRM_TOKEN]
@@ -98,6 +111,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     let raw = match service {
         Service::Intake => &cli.url,
         Service::Roster => &cli.roster_url,
+        Service::Translation => &cli.translation_url,
     };
     let base = base_url(raw, service.flag())?;
     let token = token(cli.token, cli.token_file.as_deref())?;

@@ -1,5 +1,5 @@
 //! The one HTTP client every command uses, pointed at the service its command talks to (intake,
-//! or roster for `members` and `panel`). It sends the coordinator token on every request, follows
+//! roster for `members` and `panel`, translation for `translators`). It sends the coordinator token on every request, follows
 //! no redirect (a redirect would carry the request, token included, somewhere `--url` or
 //! `--roster-url` did not name), gives up after the timeout, and turns every answer that is not a
 //! success into a [`Failure`].
@@ -31,6 +31,7 @@ impl std::fmt::Debug for Token {
 pub enum Service {
     Intake,
     Roster,
+    Translation,
 }
 
 impl Service {
@@ -38,6 +39,7 @@ impl Service {
         match self {
             Service::Intake => "intake",
             Service::Roster => "roster",
+            Service::Translation => "translation",
         }
     }
 
@@ -46,6 +48,7 @@ impl Service {
         match self {
             Service::Intake => "--url",
             Service::Roster => "--roster-url",
+            Service::Translation => "--translation-url",
         }
     }
 }
@@ -135,6 +138,11 @@ impl Client {
 
     pub async fn patch(&self, path: &str, body: &Value) -> Result<Answer, Failure> {
         self.json(Method::PATCH, self.url(path, &[]), Body::Json(body))
+            .await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> Result<Answer, Failure> {
+        self.json(Method::PUT, self.url(path, &[]), Body::Json(body))
             .await
     }
 

@@ -541,7 +541,7 @@ async fn export(context: &Context, output: Option<&Path>) -> Result<(), Failure>
 
 /// Writes `bytes` to `path`, readable by its owner only when the file is new: the roster is
 /// personal data.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(super) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write as _;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);

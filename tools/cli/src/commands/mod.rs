@@ -5,6 +5,7 @@ mod alert;
 mod members;
 mod panel;
 mod token;
+mod translators;
 
 use crate::client::Service;
 use crate::{Context, Failure};
@@ -25,6 +26,10 @@ pub enum Command {
     /// Show an alert's panel and invite a member by hand (roster's API, --roster-url).
     #[command(subcommand)]
     Panel(panel::PanelCommand),
+    /// List, add, edit, pause, remove, import and export translators (translation's API,
+    /// --translation-url).
+    #[command(subcommand)]
+    Translators(translators::TranslatorsCommand),
 }
 
 impl Command {
@@ -33,6 +38,7 @@ impl Command {
         match self {
             Command::Alert(_) | Command::Token(_) => Service::Intake,
             Command::Members(_) | Command::Panel(_) => Service::Roster,
+            Command::Translators(_) => Service::Translation,
         }
     }
 }
@@ -43,6 +49,7 @@ pub async fn run(command: Command, context: &Context) -> Result<(), Failure> {
         Command::Token(command) => token::run(command, context).await,
         Command::Members(command) => members::run(command, context).await,
         Command::Panel(command) => panel::run(command, context).await,
+        Command::Translators(command) => translators::run(command, context).await,
     }
 }
 
