@@ -233,6 +233,14 @@ if [ ! -e "$VAR/data/roster" ]; then
         die "rrm-roster import-members config/demo/members.csv failed (see above)"
 fi
 
+# The demo translators (the demo's Arabic is reviewed by a person: config/local.toml), imported
+# the same way into translation's store before its first start.
+if [ ! -e "$VAR/data/translation" ]; then
+    log "first start: importing the demo translators (config/demo/translators.csv)"
+    "$BIN/rrm-translation" import-translators config/demo/translators.csv ||
+        die "rrm-translation import-translators config/demo/translators.csv failed (see above)"
+fi
+
 declare -A SERVICE_PID
 for service in "${SERVICES[@]}"; do
     start "$service" "$BIN/rrm-$service"
@@ -257,6 +265,7 @@ cat <<EOF
   Console (sign in with the coordinator token below):  http://127.0.0.1:${PORT[intake]}/console
   The network's members and each alert's panel:       http://127.0.0.1:${PORT[roster]}/console/members
   Each op-ed: versions, signatures, audit log:        http://127.0.0.1:${PORT[drafting]}/console
+  Each language's translation, and the translators:   http://127.0.0.1:${PORT[translation]}/console
   Mailbox (every e-mail sent, with clickable links):  http://127.0.0.1:$MAILBOX_PORT/
 
   Services (each also serves /healthz and /metrics; /readyz is 200 while connected):
