@@ -214,6 +214,32 @@ async fn a_provider_down_for_good_falls_back_and_a_reviewed_language_credits_its
         "the back-translation is not in English: {back}"
     );
     browser.close().await?;
+
+    // The reviewer is done: the command line pauses her, exports the list, and removes her.
+    let listed = stack.rrm(&["--json", "translators", "list"])?;
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout)?;
+    let layla = &listed["translators"][0];
+    ensure!(layla["load"] == 0, "her job is done: {layla}");
+    let id = layla["id"].as_str().context("no id")?.to_owned();
+    let paused = stack.rrm(&["translators", "pause", &id])?;
+    ensure!(
+        String::from_utf8_lossy(&paused.stdout).contains("status    paused"),
+        "rrm translators pause: {}",
+        String::from_utf8_lossy(&paused.stdout)
+    );
+    let exported = stack.rrm(&["translators", "export"])?;
+    ensure!(
+        String::from_utf8_lossy(&exported.stdout)
+            .contains(&format!("{TRANSLATOR},{TRANSLATOR_EMAIL},en>ar,2,paused")),
+        "rrm translators export: {}",
+        String::from_utf8_lossy(&exported.stdout)
+    );
+    ensure!(stack.rrm(&["translators", "remove", &id])?.status.success());
+    let again = stack.rrm(&["translators", "remove", &id])?;
+    ensure!(
+        again.status.code() == Some(1),
+        "removing twice is refused (404)"
+    );
     Ok(())
 }
 

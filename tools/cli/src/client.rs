@@ -183,6 +183,13 @@ impl Client {
 
     async fn json(&self, method: Method, url: Url, body: Body<'_>) -> Result<Answer, Failure> {
         let (status, _, bytes) = self.send(method, url, body, "application/json").await?;
+        if status == reqwest::StatusCode::NO_CONTENT {
+            // Done, with nothing to say (a removal).
+            return Ok(Answer {
+                status: status.as_u16(),
+                body: Value::Null,
+            });
+        }
         let body = serde_json::from_slice(&bytes).map_err(|_| {
             Failure::Unexpected(format!(
                 "{} answered {status} with something that is not JSON: is {} {}'s address?",
