@@ -33,6 +33,7 @@ pub mod config;
 pub mod console;
 pub mod diff;
 pub mod http;
+pub mod import;
 pub mod links;
 pub mod mail;
 pub mod markdown;

@@ -15,6 +15,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use chrono::{DateTime, Utc};
+use rrm_platform::import::ImportProblem;
 use rrm_platform::{ApiJson, FieldProblem, Problem, auth};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -253,58 +254,11 @@ pub enum ImportRefused {
     Store(String),
 }
 
-/// A CSV import's refusal: 422 with one entry per bad value, its line in the file first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ImportProblem {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub title: String,
-    pub status: u16,
-    pub detail: String,
-    pub errors: Vec<RowProblem>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RowProblem {
-    /// The line in the file (the header is line 1).
-    pub row: u64,
-    /// The column (empty when the whole line or file is at fault).
-    pub field: String,
-    pub message: String,
-}
-
 impl IntoResponse for ImportRefused {
     fn into_response(self) -> Response {
         match self {
             ImportRefused::Store(e) => Problem::internal(e).into_response(),
-            ImportRefused::Rows(rows) => {
-                let detail = format!(
-                    "nothing was imported: {} problem(s), the first on line {}: {}",
-                    rows.len(),
-                    rows[0].row,
-                    rows[0].message
-                );
-                let body = ImportProblem {
-                    kind: "about:blank".into(),
-                    title: "Invalid rows".into(),
-                    status: 422,
-                    detail,
-                    errors: rows
-                        .into_iter()
-                        .map(|r| RowProblem {
-                            row: r.row,
-                            field: r.field,
-                            message: r.message,
-                        })
-                        .collect(),
-                };
-                (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    [(header::CONTENT_TYPE, "application/problem+json")],
-                    serde_json::to_vec(&body).unwrap_or_default(),
-                )
-                    .into_response()
-            }
+            ImportRefused::Rows(rows) => rrm_platform::import::refused(rows),
         }
     }
 }

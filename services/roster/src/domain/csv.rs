@@ -8,9 +8,7 @@
 //! file (the header is line 1).
 
 use super::member::{Member, MemberInput, list};
-use rrm_platform::FieldProblem;
 use rrm_platform::spreadsheet::{defuse, undefuse};
-use serde::Serialize;
 
 /// The columns, in the order export writes them.
 pub const COLUMNS: [&str; 12] = [
@@ -28,35 +26,12 @@ pub const COLUMNS: [&str; 12] = [
     "active",
 ];
 
-/// One bad value of the file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RowError {
-    /// The line in the file (the header is line 1).
-    pub row: u64,
-    pub field: String,
-    pub message: String,
-}
-
-impl RowError {
-    pub fn new(row: u64, error: FieldProblem) -> Self {
-        Self {
-            row,
-            field: error.field,
-            message: error.message,
-        }
-    }
-}
+pub use rrm_platform::import::RowError;
 
 /// Each data row as an input, with its line; or every error of the file's shape and cells that
 /// can be judged without the roster (the rest is judged by [`super::member::apply`]).
 pub fn read(bytes: &[u8]) -> Result<Vec<(u64, MemberInput)>, Vec<RowError>> {
-    let whole = |message: String| {
-        vec![RowError {
-            row: 1,
-            field: String::new(),
-            message,
-        }]
-    };
+    let whole = RowError::whole;
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
     let header: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(|c| c.trim().to_lowercase()).collect(),

@@ -9,41 +9,16 @@
 //! [`super::translator::apply`], as for the API.
 
 use super::translator::{Translator, TranslatorInput};
-use rrm_platform::FieldProblem;
 use rrm_platform::spreadsheet::{defuse, undefuse};
-use serde::Serialize;
 
 /// The columns, in the order export writes them.
 pub const COLUMNS: [&str; 5] = ["name", "email", "pairs", "capacity", "status"];
 
-/// One bad value of the file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RowError {
-    /// The line in the file (the header is line 1).
-    pub row: u64,
-    pub field: String,
-    pub message: String,
-}
-
-impl RowError {
-    pub fn new(row: u64, error: FieldProblem) -> Self {
-        Self {
-            row,
-            field: error.field,
-            message: error.message,
-        }
-    }
-}
+pub use rrm_platform::import::RowError;
 
 /// Each data row as an input, with its line; or every error of the file's shape and cells.
 pub fn read(bytes: &[u8]) -> Result<Vec<(u64, TranslatorInput)>, Vec<RowError>> {
-    let whole = |message: String| {
-        vec![RowError {
-            row: 1,
-            field: String::new(),
-            message,
-        }]
-    };
+    let whole = RowError::whole;
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
     let header: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(|c| c.trim().to_lowercase()).collect(),

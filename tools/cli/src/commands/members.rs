@@ -2,15 +2,15 @@
 //! `GET/PATCH/DELETE /api/v1/members/{id}`, `GET /api/v1/members/{id}/data`,
 //! `POST /api/v1/members/import` and `GET /api/v1/members/export`.
 
-use super::{emit, emit_bytes, id, not_blank, note, pages, print_json, read_from};
-use crate::api::{Erased, Imported, Member};
-use crate::client::{Raw, Service};
+use super::{emit, export_csv, id, import_csv, not_blank, note, pages, print_json, read_from};
+use crate::api::{Erased, Member};
+use crate::client::Service;
 use crate::display::{moment, one_line, table, truncate};
 use crate::{Context, Failure};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Map, Value, json};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use uuid::Uuid;
 
 #[derive(Debug, Subcommand)]
@@ -267,8 +267,18 @@ pub async fn run(command: MembersCommand, context: &Context) -> Result<(), Failu
                 .await?;
             show(context, answer.body, "activated")
         }
-        MembersCommand::Import { file } => import(context, &file).await,
-        MembersCommand::Export { output } => export(context, output.as_deref()).await,
+        MembersCommand::Import { file } => {
+            import_csv(context, "/api/v1/members/import", &file).await
+        }
+        MembersCommand::Export { output } => {
+            export_csv(
+                context,
+                "/api/v1/members/export",
+                output.as_deref(),
+                "the roster",
+            )
+            .await
+        }
         MembersCommand::Data { id } => {
             let answer = context
                 .client
@@ -489,70 +499,6 @@ fn details(member: &Member, now: DateTime<Utc>) -> String {
     rows.iter()
         .map(|(label, value)| format!("  {label:<11} {value}\n"))
         .collect()
-}
-
-async fn import(context: &Context, file: &Path) -> Result<(), Failure> {
-    let bytes = std::fs::read(file)
-        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", file.display())))?;
-    let answer = context
-        .client
-        .post_raw(
-            "/api/v1/members/import",
-            Raw {
-                content_type: "text/csv",
-                bytes,
-            },
-        )
-        .await?;
-    if context.json {
-        return print_json(&answer.body);
-    }
-    let imported: Imported = read(answer.body, "an import's summary")?;
-    emit(&format!(
-        "imported {} rows: {} created, {} updated\n",
-        imported.rows, imported.created, imported.updated
-    ))
-}
-
-async fn export(context: &Context, output: Option<&Path>) -> Result<(), Failure> {
-    // A directory that is not there is the command line's fault: say so before asking roster.
-    if let Some(path) = output
-        && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
-        && !parent.is_dir()
-    {
-        return Err(Failure::Usage(format!(
-            "cannot write {}: {} is not a directory",
-            path.display(),
-            parent.display()
-        )));
-    }
-    let csv = context
-        .client
-        .get_text("/api/v1/members/export", "text/csv")
-        .await?;
-    let Some(path) = output else {
-        return emit_bytes(&csv);
-    };
-    write_private(path, &csv)
-        .map_err(|e| Failure::Unexpected(format!("cannot write {}: {e}", path.display())))?;
-    note(&format!("exported the roster to {}", path.display()));
-    Ok(())
-}
-
-/// Writes `bytes` to `path`, readable by its owner only when the file is new: the roster is
-/// personal data.
-pub(super) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }
 
 #[cfg(test)]

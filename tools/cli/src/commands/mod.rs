@@ -171,3 +171,74 @@ fn not_blank(raw: &str) -> Result<String, String> {
         Ok(trimmed.to_owned())
     }
 }
+
+/// `… import FILE`: sends the CSV file as it is (`text/csv`) to `path`, and prints what the
+/// service imported. Services import all rows or none: each bad row comes back as a problem.
+async fn import_csv(context: &Context, path: &str, file: &std::path::Path) -> Result<(), Failure> {
+    let bytes = std::fs::read(file)
+        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", file.display())))?;
+    let answer = context
+        .client
+        .post_raw(
+            path,
+            crate::client::Raw {
+                content_type: "text/csv",
+                bytes,
+            },
+        )
+        .await?;
+    if context.json {
+        return print_json(&answer.body);
+    }
+    let imported: crate::api::Imported =
+        read_from(context.client.service(), answer.body, "an import's summary")?;
+    emit(&format!(
+        "imported {} rows: {} created, {} updated\n",
+        imported.rows, imported.created, imported.updated
+    ))
+}
+
+/// `… export [--output FILE]`: the CSV at `path`, to stdout or to a file readable by its owner
+/// only (`what` is personal data: "the roster", "the translators").
+async fn export_csv(
+    context: &Context,
+    path: &str,
+    output: Option<&std::path::Path>,
+    what: &str,
+) -> Result<(), Failure> {
+    // A directory that is not there is the command line's fault: say so before asking.
+    if let Some(file) = output
+        && let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty())
+        && !parent.is_dir()
+    {
+        return Err(Failure::Usage(format!(
+            "cannot write {}: {} is not a directory",
+            file.display(),
+            parent.display()
+        )));
+    }
+    let csv = context.client.get_text(path, "text/csv").await?;
+    let Some(file) = output else {
+        return emit_bytes(&csv);
+    };
+    write_private(file, &csv)
+        .map_err(|e| Failure::Unexpected(format!("cannot write {}: {e}", file.display())))?;
+    note(&format!("exported {what} to {}", file.display()));
+    Ok(())
+}
+
+/// Writes `bytes` to `path`, readable by its owner only when the file is new: the roster is
+/// personal data.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}

@@ -2,16 +2,14 @@
 //! `GET/PUT/DELETE /api/v1/translators/{id}`, `POST /api/v1/translators/import` and
 //! `GET /api/v1/translators/export`.
 
-use super::members::write_private;
-use super::{emit, emit_bytes, id, not_blank, note, print_json, read_from};
-use crate::api::Imported;
-use crate::client::{Raw, Service};
+use super::{emit, export_csv, id, import_csv, not_blank, note, print_json, read_from};
+use crate::client::Service;
 use crate::display::{one_line, table};
 use crate::{Context, Failure};
 use clap::{Subcommand, ValueEnum};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use uuid::Uuid;
 
 #[derive(Debug, Subcommand)]
@@ -226,8 +224,18 @@ pub async fn run(command: TranslatorsCommand, context: &Context) -> Result<(), F
             }
             emit(&format!("removed: {id}\n"))
         }
-        TranslatorsCommand::Import { file } => import(context, &file).await,
-        TranslatorsCommand::Export { output } => export(context, output.as_deref()).await,
+        TranslatorsCommand::Import { file } => {
+            import_csv(context, "/api/v1/translators/import", &file).await
+        }
+        TranslatorsCommand::Export { output } => {
+            export_csv(
+                context,
+                "/api/v1/translators/export",
+                output.as_deref(),
+                "the translators",
+            )
+            .await
+        }
     }
 }
 
@@ -256,51 +264,4 @@ fn show(context: &Context, body: Value, heading: &str) -> Result<(), Failure> {
         t.load,
         one_line(&t.status),
     ))
-}
-
-async fn import(context: &Context, file: &Path) -> Result<(), Failure> {
-    let bytes = std::fs::read(file)
-        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", file.display())))?;
-    let answer = context
-        .client
-        .post_raw(
-            "/api/v1/translators/import",
-            Raw {
-                content_type: "text/csv",
-                bytes,
-            },
-        )
-        .await?;
-    if context.json {
-        return print_json(&answer.body);
-    }
-    let imported: Imported = read(answer.body, "an import's summary")?;
-    emit(&format!(
-        "imported {} rows: {} created, {} updated\n",
-        imported.rows, imported.created, imported.updated
-    ))
-}
-
-async fn export(context: &Context, output: Option<&Path>) -> Result<(), Failure> {
-    if let Some(path) = output
-        && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
-        && !parent.is_dir()
-    {
-        return Err(Failure::Usage(format!(
-            "cannot write {}: {} is not a directory",
-            path.display(),
-            parent.display()
-        )));
-    }
-    let csv = context
-        .client
-        .get_text("/api/v1/translators/export", "text/csv")
-        .await?;
-    let Some(path) = output else {
-        return emit_bytes(&csv);
-    };
-    write_private(path, &csv)
-        .map_err(|e| Failure::Unexpected(format!("cannot write {}: {e}", path.display())))?;
-    note(&format!("exported the translators to {}", path.display()));
-    Ok(())
 }
