@@ -8,7 +8,7 @@
 //! file (the header is line 1).
 
 use super::member::{Member, MemberInput, list};
-use rrm_platform::spreadsheet::{defuse, undefuse};
+use rrm_platform::spreadsheet::defuse;
 
 /// The columns, in the order export writes them.
 pub const COLUMNS: [&str; 12] = [
@@ -31,49 +31,11 @@ pub use rrm_platform::import::RowError;
 /// Each data row as an input, with its line; or every error of the file's shape and cells that
 /// can be judged without the roster (the rest is judged by [`super::member::apply`]).
 pub fn read(bytes: &[u8]) -> Result<Vec<(u64, MemberInput)>, Vec<RowError>> {
-    let whole = RowError::whole;
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
-    let header: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(|c| c.trim().to_lowercase()).collect(),
-        Err(e) => return Err(whole(format!("the header cannot be read: {e}"))),
-    };
-    if let Some(unknown) = header.iter().find(|c| !COLUMNS.contains(&c.as_str())) {
-        return Err(whole(format!(
-            "unknown column {unknown:?}; the columns are {}",
-            COLUMNS.join(",")
-        )));
-    }
-    for required in ["name", "email", "lines"] {
-        if !header.iter().any(|c| c == required) {
-            return Err(whole(format!("the column {required:?} is missing")));
-        }
-    }
+    let (records, mut errors) =
+        rrm_platform::import::read_rows(bytes, &COLUMNS, &["name", "email", "lines"])?;
     let mut rows = Vec::new();
-    let mut errors = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        // The line the record starts on (a quoted cell may span lines).
-        let row = match &record {
-            Ok(r) => r.position().map_or(i as u64 + 2, |p| p.line()),
-            Err(_) => i as u64 + 2,
-        };
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(RowError {
-                    row: e.position().map_or(row, |p| p.line()),
-                    field: String::new(),
-                    message: format!("cannot be read: {e}"),
-                });
-                continue;
-            }
-        };
-        let cell = |name: &str| -> Option<String> {
-            header
-                .iter()
-                .position(|c| c == name)
-                .and_then(|i| record.get(i))
-                .map(|cell| undefuse(cell).to_owned())
-        };
+    for record in records {
+        let (row, cell) = (record.line, |name: &str| record.cell(name));
         let active = match cell("active").as_deref().map(str::trim) {
             None | Some("") => None,
             Some(v) if ["true", "yes", "1"].contains(&v.to_lowercase().as_str()) => Some(true),
@@ -105,12 +67,10 @@ pub fn read(bytes: &[u8]) -> Result<Vec<(u64, MemberInput)>, Vec<RowError>> {
             },
         ));
     }
-    if rows.is_empty() && errors.is_empty() {
-        return Err(whole("the file has no rows".into()));
-    }
     if errors.is_empty() {
         Ok(rows)
     } else {
+        errors.sort_by_key(|e| e.row);
         Err(errors)
     }
 }

@@ -9,7 +9,7 @@
 //! [`super::translator::apply`], as for the API.
 
 use super::translator::{Translator, TranslatorInput};
-use rrm_platform::spreadsheet::{defuse, undefuse};
+use rrm_platform::spreadsheet::defuse;
 
 /// The columns, in the order export writes them.
 pub const COLUMNS: [&str; 5] = ["name", "email", "pairs", "capacity", "status"];
@@ -18,48 +18,11 @@ pub use rrm_platform::import::RowError;
 
 /// Each data row as an input, with its line; or every error of the file's shape and cells.
 pub fn read(bytes: &[u8]) -> Result<Vec<(u64, TranslatorInput)>, Vec<RowError>> {
-    let whole = RowError::whole;
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
-    let header: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(|c| c.trim().to_lowercase()).collect(),
-        Err(e) => return Err(whole(format!("the header cannot be read: {e}"))),
-    };
-    if let Some(unknown) = header.iter().find(|c| !COLUMNS.contains(&c.as_str())) {
-        return Err(whole(format!(
-            "unknown column {unknown:?}; the columns are {}",
-            COLUMNS.join(",")
-        )));
-    }
-    for required in ["name", "email", "pairs"] {
-        if !header.iter().any(|c| c == required) {
-            return Err(whole(format!("the column {required:?} is missing")));
-        }
-    }
+    let (records, mut errors) =
+        rrm_platform::import::read_rows(bytes, &COLUMNS, &["name", "email", "pairs"])?;
     let mut rows = Vec::new();
-    let mut errors = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let row = match &record {
-            Ok(r) => r.position().map_or(i as u64 + 2, |p| p.line()),
-            Err(_) => i as u64 + 2,
-        };
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(RowError {
-                    row: e.position().map_or(row, |p| p.line()),
-                    field: String::new(),
-                    message: format!("cannot be read: {e}"),
-                });
-                continue;
-            }
-        };
-        let cell = |name: &str| -> Option<String> {
-            header
-                .iter()
-                .position(|c| c == name)
-                .and_then(|i| record.get(i))
-                .map(|cell| undefuse(cell).to_owned())
-        };
+    for record in records {
+        let (row, cell) = (record.line, |name: &str| record.cell(name));
         let capacity = match cell("capacity").as_deref().map(str::trim) {
             None | Some("") => None,
             Some(v) => match v.parse::<u32>() {
@@ -91,12 +54,10 @@ pub fn read(bytes: &[u8]) -> Result<Vec<(u64, TranslatorInput)>, Vec<RowError>> 
             },
         ));
     }
-    if rows.is_empty() && errors.is_empty() {
-        return Err(whole("the file has no rows".into()));
-    }
     if errors.is_empty() {
         Ok(rows)
     } else {
+        errors.sort_by_key(|e| e.row);
         Err(errors)
     }
 }
